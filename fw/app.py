@@ -1,0 +1,258 @@
+"""The WSGI application: one request through layers, routing and presenters.
+
+The application is thin: it builds the request's context, asks the router
+for a presenter, runs it, and sends the body as the presenter makes it.
+Status and headers wait for the first body chunk, so a presenter can
+change them until then. Every exception ends in error control.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from . import environment, errors, routing
+from .context import Context
+from .exceptions import ConfigError, HeadersSentError, HTTPError
+from .finder import Finder, Layer, Listings
+from .layers import Layers
+from .modules import ModuleCache
+from .pages import status_page
+from .presenters import present
+from .request import Request
+from .response import Response, encode_chunks, status_line
+from .services import Services
+from .templates import Templates
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
+
+_LAST_RESORT = (
+    b"<!doctype html><title>500 Internal Server Error</title>"
+    b"<h1>Internal Server Error</h1><p>Something went wrong.</p>"
+)
+
+
+class Application:
+    """A WSGI callable serving the application folder at ``root``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        if not (self.root / "common").is_dir():
+            raise ConfigError(
+                f"{self.root} is not an fw application: it has no common/ folder. "
+                "Give the folder that holds common/ (and environments/, servers/...)."
+            )
+        self.production = environment.is_production(self.root)
+        self.watch = not self.production
+        self.var = self.root / "var"
+        self.services = Services(_builtin_services(), modules=self._modules())
+        self.environment_id = self._environment_id()
+        self.layers = Layers(
+            self.root,
+            environment_id=self.environment_id,
+            production=self.production,
+            listings=Listings(watch=self.watch),
+        )
+        self._templates: dict[tuple, Templates] = {}
+
+    def _modules(self) -> ModuleCache:
+        self.modules = ModuleCache(watch=self.watch)
+        return self.modules
+
+    def _environment_id(self) -> str:
+        common = Finder([Layer("common", self.root / "common")])
+        try:
+            return _checked_id(self.services.make("environment_id", common, self))
+        except Exception as error:
+            self.environment_id = ""
+            self._record(None, {}, error)
+            log.error("The environment_id service failed; using the built-in id.")
+            return _default_environment_id(self)
+
+    @property
+    def errors_folder(self) -> Path:
+        """Return the folder where error records are stored."""
+        return self.var / "errors"
+
+    def templates_for(self, context: Context) -> Templates:
+        """Return the template engine over the layers of a request."""
+        stack = context.stack or self.layers.base
+        key = tuple(layer.folder for layer in stack.layers)
+        engine = self._templates.get(key)
+        if engine is None:
+            engine = Templates(
+                stack.finder,
+                prefix="templates",
+                cache_dir=self.var / "cache" / "templates",
+                auto_reload=self.watch,
+            )
+            self._templates[key] = engine
+        return engine
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        context = None
+        try:
+            context = self._context(environ)
+            body = self._respond(context)
+        except Exception as error:
+            return self._fail(context, environ, error, start_response)
+        return self._send(context, body, start_response)
+
+    def _context(self, environ: dict[str, Any]) -> Context:
+        settings = self.layers.base.config.load("settings")
+        proxies = tuple(settings.get("trusted_proxies", ()))
+        request = Request(environ, trusted_proxies=proxies)
+        context = Context(self, request)
+        context.stack = self.layers.for_host(request.host)
+        return context
+
+    def _respond(self, context: Context) -> Iterator[str | bytes]:
+        stack = context.stack
+        path = context.request.path
+        context.route = routing.resolve(stack.finder, stack.config, path)
+        return present(context, context.route)
+
+    def _send(
+        self,
+        context: Context,
+        body: Iterator[str | bytes],
+        start_response: StartResponse,
+    ) -> Iterator[bytes]:
+        chunks = encode_chunks(body)
+        try:
+            first = next(chunks, b"")
+        except Exception as error:
+            environ = context.request.environ
+            yield from self._fail(context, environ, error, start_response)
+            return
+        status, headers = context.response.start()
+        start_response(status, headers)
+        if context.request.method == "HEAD":
+            _close(body)
+            return
+        yield first
+        yield from self._rest(context, chunks, body)
+
+    def _rest(
+        self, context: Context, chunks: Iterator[bytes], body: Iterator[Any]
+    ) -> Iterator[bytes]:
+        try:
+            yield from chunks
+        except Exception as error:
+            self._record(context, context.request.environ, error)
+        finally:
+            _close(body)
+
+    def _fail(
+        self,
+        context: Context | None,
+        environ: dict[str, Any],
+        error: Exception,
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        try:
+            status, headers, page = self._failure_page(context, environ, error)
+        except Exception as inner:
+            self._report_failure_of_errors(inner)
+            status, headers, page = 500, [], _LAST_RESORT
+        headers = [("Content-Type", "text/html; charset=utf-8"), *headers]
+        headers.append(("Content-Length", str(len(page))))
+        start_response(status_line(status), headers, sys.exc_info())
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [page]
+
+    def _failure_page(
+        self, context: Context | None, environ: dict[str, Any], error: Exception
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        context = context or Context(self, Request(environ))
+        context.response = Response()
+        if isinstance(error, HTTPError):
+            log.debug("%s %s: %s", error.status, environ.get("PATH_INFO"), error)
+            page = status_page(context, error.status, detail=error.detail)
+            return error.status, list(error.headers.items()), page.encode()
+        record = self._record(context, environ, error)
+        if not self.production and context.request.is_local:
+            page = errors.render_developer_page(record)
+        else:
+            page = status_page(context, 500, error_id=record.get("id"))
+        return 500, [("Cache-Control", "no-store")], page.encode()
+
+    def _record(
+        self, context: Context | None, environ: dict[str, Any], error: BaseException
+    ) -> dict[str, Any]:
+        stack = context.stack if context and context.stack else None
+        record = errors.capture(
+            error,
+            environ=environ,
+            environment_id=self.environment_id,
+            layers=stack.describe() if stack else self._base_layers(),
+        )
+        path = errors.store(record, self.errors_folder)
+        if path is not None:
+            log.error("Stored error %s: %s", record.get("id"), _summary(error))
+        return record
+
+    def _base_layers(self) -> list[tuple[str, str]]:
+        layers = getattr(self, "layers", None)
+        return layers.base.describe() if layers else [("common", str(self.root))]
+
+    def _report_failure_of_errors(self, inner: BaseException) -> None:
+        try:
+            log.critical("Error control failed: %s", _summary(inner))
+            print(f"fw: error control failed: {_summary(inner)}", file=sys.stderr)
+        except Exception:
+            pass
+
+
+def _summary(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _close(body: Any) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def _builtin_services() -> dict[str, Callable[..., Any]]:
+    return {
+        "environment_id": _default_environment_id,
+        "request": lambda context: context.request,
+        "clock": lambda context: datetime.now(),
+        "uid": lambda context: lambda: uuid4().hex,
+        "config": lambda context: context.config,
+        "metadata": lambda context: lambda name: _metadata(context, name),
+    }
+
+
+def _checked_id(value: Any) -> str:
+    if not isinstance(value, str) or not _SAFE_ID.match(value):
+        raise ConfigError(
+            f"The environment_id service gave {value!r}; an environment id must be "
+            "letters, digits, '.', '_' or '-', not starting with '.'."
+        )
+    return value
+
+
+def _default_environment_id(app: Application) -> str:
+    return environment.environment_id(environment.operating_system_user(), app.root)
+
+
+def _metadata(context: Context, name: str) -> dict[str, Any]:
+    return routing.metadata(context.finder, name)
+
+
+def application(path: str | Path) -> Application:
+    """Return the WSGI callable of the fw application folder at ``path``."""
+    return Application(path)

@@ -1,0 +1,156 @@
+"""``python -m fw``: run, routes, config explain and errors, for one application.
+
+Each command works on the application in the current folder, or the one
+given with ``--app DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import errors, routing, server
+from .app import Application
+from .exceptions import FwError
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHILD = "FW_RELOAD_CHILD"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line; return the exit code."""
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv, argparse.Namespace(app=None))
+    if args.command != "errors" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    _configure_logging()
+    try:
+        return args.handler(args, rest)
+    except FwError as error:
+        print(f"fw: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # NOTE: SUPPRESS, or each sub-command would reset an --app given before it.
+    common.add_argument(
+        "--app", default=argparse.SUPPRESS, help="the application folder"
+    )
+    parser = argparse.ArgumentParser(prog="python -m fw", parents=[common])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", parents=[common], help="serve the application")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--reload", action="store_true", help="restart on changes")
+    run.set_defaults(handler=_run)
+
+    routes = commands.add_parser("routes", parents=[common], help="list presenters")
+    routes.set_defaults(handler=_routes)
+
+    config = commands.add_parser("config", parents=[common], help="configuration")
+    config_commands = config.add_subparsers(dest="action", required=True)
+    explain = config_commands.add_parser("explain", parents=[common])
+    explain.add_argument("name", help="the configuration's name, without extension")
+    explain.add_argument("--host", default=None, help="include this host's layers")
+    explain.set_defaults(handler=_explain)
+
+    stored = commands.add_parser(
+        "errors", parents=[common], help="list, show or prune stored errors"
+    )
+    stored.set_defaults(handler=_errors)
+    return parser
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers and not logging.getLogger("fw").handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
+def _application(args: argparse.Namespace) -> Application:
+    return Application(Path(args.app or os.getcwd()))
+
+
+def _run(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.reload and not os.environ.get(RELOAD_CHILD):
+        return _reload_loop(args)
+    app = _application(args)
+    server.serve(app, args.host, args.port)
+    return 0
+
+
+def _routes(args: argparse.Namespace, rest: list[str]) -> int:
+    app = _application(args)
+    finder = app.layers.without_host().finder
+    for url, found in routing.list_routes(finder):
+        kind = "code" if found.path.suffix == ".py" else "content"
+        print(f"{url:<32} {kind:<8} {found.layer:<12} {found.path}")
+    return 0
+
+
+def _explain(args: argparse.Namespace, rest: list[str]) -> int:
+    app = _application(args)
+    stack = app.layers.for_host(args.host) if args.host else app.layers.without_host()
+    print(stack.config.format_explain(args.name))
+    return 0
+
+
+def _errors(args: argparse.Namespace, rest: list[str]) -> int:
+    app = _application(args)
+    return errors.run_command(app.errors_folder, rest, out=sys.stdout)
+
+
+def _reload_loop(args: argparse.Namespace) -> int:
+    command = [sys.executable, "-m", "fw", *sys.argv[1:]]
+    watched = [Path(args.app or os.getcwd()), Path(__file__).parent]
+    environ = {**os.environ, RELOAD_CHILD: "1"}
+    while True:
+        before = _snapshot(watched)
+        child = subprocess.Popen(command, env=environ)
+        try:
+            while child.poll() is None and _snapshot(watched) == before:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            child.terminate()
+            return 0
+        if child.poll() is None:
+            log.info("A file changed; restarting.")
+            child.terminate()
+            child.wait()
+        elif _wait_for_change(watched, before):
+            continue
+        else:
+            return child.returncode
+
+
+def _wait_for_change(watched: list[Path], before: dict) -> bool:
+    log.info("The server stopped; waiting for a change to restart it.")
+    try:
+        while _snapshot(watched) == before:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return False
+    return True
+
+
+def _snapshot(folders: list[Path]) -> dict[Path, int]:
+    found = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            parts = path.relative_to(folder).parts
+            if parts[0] == "var" or "__pycache__" in parts:
+                continue
+            try:
+                found[path] = path.stat().st_mtime_ns
+            except OSError:
+                continue
+    return found

@@ -1,0 +1,91 @@
+"""What one request needs, passed to presenters and services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import ServiceError
+from .request import Request
+from .response import Response
+
+if TYPE_CHECKING:
+    from .app import Application
+    from .layers import Stack
+    from .routing import Route
+
+
+class Context:
+    """The request, the response, its layers and the services, for one request."""
+
+    def __init__(
+        self, app: Application, request: Request, stack: Stack | None = None
+    ) -> None:
+        self.app = app
+        self.request = request
+        self.response = Response()
+        self.stack = stack
+        self.route: Route | None = None
+        self.title: str | None = None
+        self._services: dict[str, Any] = {}
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Return the path parameters of the route, such as {"id": "42"}."""
+        return self.route.params if self.route else {}
+
+    @property
+    def finder(self):
+        """Return the finder over this request's layers."""
+        return (self.stack or self.app.layers.base).finder
+
+    def config(self, name: str) -> dict[str, Any]:
+        """Return the merged configuration called ``name`` for this request."""
+        return (self.stack or self.app.layers.base).config.load(name)
+
+    def service(self, name: str) -> Any:
+        """Return the value of a service for this request, made on first use."""
+        if name not in self._services:
+            self._services[name] = self.app.services.make(name, self.finder, self)
+        return self._services[name]
+
+    @property
+    def services(self) -> ServiceNames:
+        """Return the services as a mapping of names, for expressions."""
+        return ServiceNames(self)
+
+    def render(self, template: str, values: Mapping[str, Any] | None = None) -> str:
+        """Render a template found through this request's layers."""
+        names = {
+            "request": self.request,
+            "params": self.params,
+            "settings": self.config("settings"),
+            "title": self.title,
+            **(values or {}),
+        }
+        return self.app.templates_for(self).render(template, names)
+
+    def redirect(self, location: str, status: int = 303) -> bytes:
+        """Send the client to ``location``; return the (empty) body."""
+        self.response.status = status
+        self.response.set_header("Location", location)
+        return b""
+
+
+class ServiceNames(Mapping[str, Any]):
+    """Give expressions the request's services by name, made lazily."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._context.service(name)
+        except ServiceError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._context.app.services.names(self._context.finder)))
+
+    def __len__(self) -> int:
+        return len(self._context.app.services.names(self._context.finder))

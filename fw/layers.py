@@ -1,0 +1,161 @@
+"""Build the stack of layers that serves one request.
+
+The stack is, from the most specific: the requested domain, the server,
+the environment and common. Only common and the environment are known at
+start-up; the environment's configuration names the server, and the
+server's configuration holds the white list of domains, so the rest is
+built per host and kept for the next request to the same host.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import environment
+from .config import Configuration, write_new
+from .exceptions import BadRequest, ConfigError
+from .finder import Finder, Layer, Listings
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT_CONFIG = "environment"
+SERVER_CONFIG = "server"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The layers serving one host, and the finder and configuration over them."""
+
+    host: str | None
+    server: str | None
+    layers: tuple[Layer, ...]
+    finder: Finder
+    config: Configuration
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Return (layer, folder) pairs, most specific first, for records and pages."""
+        return [(layer.name, str(layer.folder)) for layer in self.layers]
+
+
+class Layers:
+    """Make and keep the layer stack of each host an application serves."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        environment_id: str,
+        production: bool,
+        listings: Listings,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.environment_id = environment_id
+        self.production = production
+        self.listings = listings
+        self.environ = environ
+        self.common = Layer("common", root / "common")
+        self._by_host: dict[str, Stack] = {}
+        self._reset_environment()
+
+    def _reset_environment(self) -> None:
+        folder = self.root / "environments" / self.environment_id
+        self.environment = Layer("environment", folder)
+        self._base = self._stack(None, None, (self.environment, self.common))
+
+    @property
+    def base(self) -> Stack:
+        """Return the stack of environment and common, known before any request."""
+        return self._base
+
+    def for_host(self, host: str | None) -> Stack:
+        """Return the stack for a request's host; BadRequest when it is not served."""
+        if host is None:
+            raise BadRequest("The request's Host header is missing or malformed.")
+        stack = self._by_host.get(host)
+        if stack is None or self.listings.watch:
+            stack = self._build(host)
+            self._by_host[host] = stack
+        return stack
+
+    def without_host(self) -> Stack:
+        """Return the stack for work outside a request: the configured server only."""
+        server = self._configured_server()
+        return self._with_server(server, None, None)
+
+    def _build(self, host: str) -> Stack:
+        configured = self._configured_server()
+        server = configured or environment.base_domain(host)
+        stack = self._with_server(server, None, host)
+        if not self._accepts(stack, host):
+            raise BadRequest(f"The host {host!r} is not served by this application.")
+        if configured is None:
+            self._write_environment(server)
+            server = self._configured_server() or server
+            if server != stack.server:
+                return self._build(host)
+        domain = self._layer("domain", self.root / "domains" / host)
+        return self._with_server(server, domain, host)
+
+    def _configured_server(self) -> str | None:
+        server = self._base.config.load(ENVIRONMENT_CONFIG).get("server")
+        if server is None:
+            return None
+        if not isinstance(server, str) or not _is_plain_name(server):
+            raise ConfigError(
+                f"The environment's server must be a plain host name, not {server!r}.",
+                origin=self._environment_file(),
+            )
+        return server.lower()
+
+    def _accepts(self, stack: Stack, host: str) -> bool:
+        if not self.production and environment.is_loopback_host(host):
+            return True
+        domains = stack.config.load(SERVER_CONFIG).get("domains", [])
+        if isinstance(domains, str):
+            domains = domains.split()
+        return environment.host_allowed(host, domains)
+
+    def _write_environment(self, server: str) -> None:
+        folder = self.root / "environments" / self.environment_id / "config"
+        target = folder / f"{ENVIRONMENT_CONFIG}.json"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if write_new(target, {"server": server}):
+                log.info("Wrote %s for a new environment (server %s).", target, server)
+        except OSError as error:
+            log.warning("Cannot write %s (%s); serving as %s.", target, error, server)
+        self.listings.clear()
+        self._reset_environment()
+
+    def _environment_file(self) -> str:
+        found = self._base.finder.find(f"config/{ENVIRONMENT_CONFIG}")
+        return str(found.path) if found else ENVIRONMENT_CONFIG
+
+    def _with_server(
+        self, server: str | None, domain: Layer | None, host: str | None
+    ) -> Stack:
+        server_layer = None
+        if server:
+            server_layer = self._layer("server", self.root / "servers" / server)
+        chosen = (domain, server_layer, self.environment, self.common)
+        return self._stack(host, server, tuple(layer for layer in chosen if layer))
+
+    def _layer(self, name: str, folder: Path) -> Layer | None:
+        layer = Layer(name, folder)
+        return layer if layer.folder is not None else None
+
+    def _stack(
+        self, host: str | None, server: str | None, layers: tuple[Layer, ...]
+    ) -> Stack:
+        finder = Finder(layers, listings=self.listings)
+        config = Configuration(finder, environ=self.environ, watch=self.listings.watch)
+        return Stack(host, server, layers, finder, config)
+
+
+def _is_plain_name(name: str) -> bool:
+    plain = environment.host_name({"HTTP_HOST": name}) == name.lower()
+    return plain and ":" not in name

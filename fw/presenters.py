@@ -1,0 +1,229 @@
+"""Run the presenter of a route and turn what it gives into body chunks.
+
+A code presenter is a Python file with functions named for the methods it
+answers (``get``, ``post``, ...) or one ``present`` for all; each takes the
+request's context. What it returns decides the body:
+
+- ``str``: an HTML fragment, put into the layout where one applies;
+- ``bytes``: the body as it is;
+- ``dict`` or ``list``: JSON;
+- any other iterable (a generator): chunks streamed as they come, inside
+  the layout where one applies;
+- ``None``: an empty body.
+
+A content presenter is a file: an HTML fragment goes into the layout,
+every other file is served with its type, validators and 304 answers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import mimetypes
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .context import Context
+from .exceptions import MethodNotAllowed, ServiceError
+from .routing import Route
+
+FRAGMENT_EXTENSIONS = (".html", ".htm")
+CONTENT_METHODS = ("GET", "HEAD")
+CODE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CHUNK_SIZE = 64 * 1024
+LAYOUT_MARK = "\x00fw-content\x00"
+
+Chunks = Iterator[str | bytes]
+
+
+def present(context: Context, route: Route) -> Chunks:
+    """Run the route's presenter; return the body as an iterator of chunks."""
+    _check_method(context, route)
+    if route.is_code:
+        return _present_code(context, route)
+    if route.found.path.suffix in FRAGMENT_EXTENSIONS:
+        return _present_fragment(context, route)
+    return _present_file(context, route)
+
+
+def _check_method(context: Context, route: Route) -> None:
+    allowed = route.settings.get("methods")
+    if allowed and context.request.method not in [m.upper() for m in allowed]:
+        raise MethodNotAllowed(headers={"Allow": ", ".join(allowed).upper()})
+
+
+def _present_code(context: Context, route: Route) -> Chunks:
+    module = context.app.modules.load(route.found.path)
+    handler = _handler(module, context.request.method)
+    _apply_settings(context, route, default_type="text/html; charset=utf-8")
+    return _body_of(context, route, handler(context))
+
+
+def _handler(module: Any, method: str) -> Any:
+    for name in (method.lower(), "get" if method == "HEAD" else "", "present"):
+        handler = getattr(module, name, None) if name else None
+        if callable(handler):
+            return handler
+    allowed = [m for m in CODE_METHODS if callable(getattr(module, m.lower(), None))]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    raise MethodNotAllowed(headers={"Allow": ", ".join(dict.fromkeys(allowed))})
+
+
+def _body_of(context: Context, route: Route, result: Any) -> Chunks:
+    if result is None:
+        return iter(())
+    if isinstance(result, str):
+        return iter([_in_layout(context, route, result)]) if _has_layout(
+            context, route
+        ) else iter([result])
+    if isinstance(result, (bytes, bytearray)):
+        return iter([bytes(result)])
+    if isinstance(result, (dict, list)):
+        context.response.set_header("Content-Type", "application/json")
+        return iter([json.dumps(result, ensure_ascii=False, default=str)])
+    if isinstance(result, Iterable):
+        return _stream_in_layout(context, route, iter(result))
+    raise TypeError(
+        f"The presenter {route.found.path} returned {type(result).__name__}; "
+        "return str, bytes, a dict or list, an iterable of chunks, or None."
+    )
+
+
+def _has_layout(context: Context, route: Route) -> bool:
+    request = context.request
+    content_type = context.response.get_header("Content-Type") or ""
+    return bool(
+        route.settings.get("layout")
+        and request.method == "GET"
+        and not request.is_ajax
+        and content_type.startswith("text/html")
+    )
+
+
+def _in_layout(context: Context, route: Route, fragment: str) -> str:
+    head, tail = _layout_parts(context, route)
+    return head + fragment + tail
+
+
+def _stream_in_layout(context: Context, route: Route, chunks: Chunks) -> Chunks:
+    first = next(chunks, None)
+    if first is None or not _has_layout(context, route) or isinstance(first, bytes):
+        yield from ([] if first is None else [first])
+        yield from chunks
+        return
+    head, tail = _layout_parts(context, route)
+    yield head + first
+    yield from chunks
+    yield tail
+
+
+def _layout_parts(context: Context, route: Route) -> tuple[str, str]:
+    from .templates import Markup
+
+    title = context.title or route.settings.get("title")
+    names = {"content": Markup(LAYOUT_MARK), "route": route, "title": title}
+    page = context.render(str(route.settings["layout"]), names)
+    head, mark, tail = page.partition(LAYOUT_MARK)
+    if not mark:
+        return page, ""
+    return head, tail
+
+
+def _present_fragment(context: Context, route: Route) -> Chunks:
+    _check_content_method(context)
+    _apply_settings(context, route, default_type="text/html; charset=utf-8")
+    text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
+    if _has_layout(context, route):
+        return iter([_in_layout(context, route, text)])
+    return iter([text])
+
+
+def _present_file(context: Context, route: Route) -> Chunks:
+    _check_content_method(context)
+    path = route.found.path
+    guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed in ("application/javascript",):
+        guessed += "; charset=utf-8"
+    _apply_settings(context, route, default_type=guessed)
+    if route.settings.get("preprocessors"):
+        return iter([_preprocess(context, route, path.read_bytes())])
+    stat = path.stat()
+    if _not_modified(context, stat.st_mtime, _etag(stat)):
+        return iter(())
+    context.response.set_header("Content-Length", str(stat.st_size))
+    return _read_file(path)
+
+
+def _check_content_method(context: Context) -> None:
+    if context.request.method not in CONTENT_METHODS:
+        raise MethodNotAllowed(headers={"Allow": ", ".join(CONTENT_METHODS)})
+
+
+def _apply_settings(context: Context, route: Route, *, default_type: str) -> None:
+    response, settings = context.response, route.settings
+    response.status = int(settings.get("status") or 200)
+    response.set_header("Content-Type", settings.get("type") or default_type)
+    cache = settings.get("cache")
+    if cache is not None:
+        response.set_header("Cache-Control", _cache_control(cache))
+
+
+def _cache_control(cache: Any) -> str:
+    if isinstance(cache, bool) or not isinstance(cache, (int, str)):
+        raise ValueError(
+            f"The cache setting must be seconds or a string, not {cache!r}."
+        )
+    if isinstance(cache, str) and not cache.isdigit():
+        return cache
+    seconds = int(cache)
+    return f"max-age={seconds}" if seconds > 0 else "no-cache"
+
+
+def _etag(stat: Any) -> str:
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+
+
+def _not_modified(context: Context, mtime: float, etag: str) -> bool:
+    response, request = context.response, context.request
+    response.set_header("ETag", etag)
+    response.set_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        unchanged = etag in [tag.strip() for tag in if_none_match.split(",")]
+        unchanged = unchanged or if_none_match.strip() == "*"
+    else:
+        unchanged = _unchanged_since(request.headers.get("if-modified-since"), mtime)
+    if unchanged:
+        response.status = 304
+        response.delete_header("Content-Type")
+    return unchanged
+
+
+def _unchanged_since(header: str | None, mtime: float) -> bool:
+    if not header:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    return int(mtime) <= since
+
+
+def _read_file(path: Any) -> Chunks:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
+
+
+def _preprocess(context: Context, route: Route, data: bytes) -> bytes:
+    for name in route.settings.get("preprocessors") or []:
+        try:
+            step = context.service(f"preprocess_{name}")
+        except ServiceError as error:
+            raise ServiceError(
+                f"The route {route.path} names the preprocessor {name!r}, but no "
+                f"service preprocess_{name} exists. {error}"
+            ) from None
+        data = step(data, route.found.path)
+    return data

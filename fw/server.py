@@ -1,0 +1,55 @@
+"""Serve an application with the standard library's WSGI server, in threads.
+
+This is the development and small-site server behind ``python run.py``
+and ``python -m fw run``; production runs the same application under any
+WSGI server, or as CGI.
+"""
+
+from __future__ import annotations
+
+import logging
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.handlers import CGIHandler
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+log = logging.getLogger(__name__)
+
+LISTEN_BACKLOG = 128
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A WSGI server answering each connection in a thread of its own."""
+
+    daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Log requests through logging instead of writing to standard error."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+def make(app: Any, host: str = "127.0.0.1", port: int = 8000) -> ThreadingWSGIServer:
+    """Return a threaded server for ``app``, bound and ready to serve."""
+    return make_server(
+        host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    )
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve ``app`` until interrupted."""
+    with make(app, host, port) as server:
+        where = (getattr(app, "root", app), host, server.server_port)
+        log.info("Serving %s on http://%s:%s/", *where)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            log.info("Stopped.")
+
+
+def run_cgi(app: Any) -> None:
+    """Answer the one request of a CGI process."""
+    CGIHandler().run(app)

@@ -1,0 +1,12 @@
+"""HTML templates: Jinja-flavoured, compiled to Python, cached, autoescaped.
+
+The syntax is described in docs/templates.md. ``Templates`` is the engine
+of one application; it finds templates through the layer cascade.
+"""
+
+from __future__ import annotations
+
+from .loader import Template, Templates
+from .markup import Markup, escape
+
+__all__ = ["Markup", "Template", "Templates", "escape"]

@@ -1,0 +1,57 @@
+"""Helpers for fw's tests: a temporary application folder built from a dict."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import unittest
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write each relative path of ``files`` under ``root`` with its content."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+class AppTestCase(unittest.TestCase):
+    """A test case with a fresh application folder in a temporary directory."""
+
+    files: Mapping[str, str | bytes] = {}
+
+    def setUp(self) -> None:
+        self._temp = tempfile.TemporaryDirectory()
+        self.addCleanup(self._temp.cleanup)
+        self.root = Path(self._temp.name) / "app"
+        (self.root / "common").mkdir(parents=True)
+        write_tree(self.root, self.files)
+
+    def write(self, files: Mapping[str, str | bytes]) -> None:
+        """Add files to the application folder."""
+        write_tree(self.root, files)
+
+
+def copy_demo(target: Path) -> Path:
+    """Copy the demo application (without var/ and environments/) into target."""
+    ignore = shutil.ignore_patterns("var", "environments", "__pycache__", "production")
+    shutil.copytree(DEMO, target, ignore=ignore)
+    return target
+
+
+def child_environ() -> dict[str, str]:
+    """Return os.environ with ROOT importable, for child processes."""
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [environ.get("PYTHONPATH")])]
+    )
+    return environ
