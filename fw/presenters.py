@@ -103,7 +103,7 @@ def _has_layout(context: Context, route: Route) -> bool:
 
 def _in_layout(context: Context, route: Route, fragment: str) -> str:
     head, tail = _layout_parts(context, route)
-    return head + fragment + tail
+    return "".join((head, fragment, tail))
 
 
 def _stream_in_layout(context: Context, route: Route, chunks: Chunks) -> Chunks:
@@ -113,7 +113,7 @@ def _stream_in_layout(context: Context, route: Route, chunks: Chunks) -> Chunks:
         yield from chunks
         return
     head, tail = _layout_parts(context, route)
-    yield head + first
+    yield "".join((head, first))
     yield from chunks
     yield tail
 

@@ -42,7 +42,8 @@ def make(app: Any, host: str = "127.0.0.1", port: int = 8000) -> ThreadingWSGISe
 def serve(app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve ``app`` until interrupted."""
     with make(app, host, port) as server:
-        where = (getattr(app, "root", app), host, server.server_port)
+        shown = "localhost" if host in ("127.0.0.1", "::1") else host
+        where = (getattr(app, "root", app), shown, server.server_port)
         log.info("Serving %s on http://%s:%s/", *where)
         try:
             server.serve_forever()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
+import sys
 import tempfile
 import unittest
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +58,34 @@ def child_environ() -> dict[str, str]:
         [str(ROOT), *filter(None, [environ.get("PYTHONPATH")])]
     )
     return environ
+
+
+def run_as_nobody(function: Callable[..., dict], *args: object) -> dict:
+    """Run function(*args) in a forked child that is not root; return its dict.
+
+    Root may write into read-only folders, so a test of a read-only folder
+    needs a process that is not root. The child's standard error is
+    returned under the key "stderr".
+    """
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _child(function, args, writing)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def _child(function: Callable[..., dict], args: tuple, writing: int) -> None:
+    try:
+        if os.geteuid() == 0:
+            os.setgid(65534)
+            os.setuid(65534)
+        sys.stderr = captured = io.StringIO()
+        result = function(*args)
+        result["stderr"] = captured.getvalue()
+        os.write(writing, json.dumps(result).encode())
+    finally:
+        os._exit(0)

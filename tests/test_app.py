@@ -1,4 +1,3 @@
-import io
 import json
 import os
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 import fw
 from fw.testing import Client
 
-from .support import AppTestCase
+from .support import AppTestCase, run_as_nobody
 
 LAYOUT = """<!doctype html><title>{{ title }}</title>
 <main>{{ content }}</main>
@@ -79,7 +78,8 @@ class ErrorPageMatrixTestCase(ClientTestCase):
                 page = client.get("/boom", **options)
 
                 self.assertEqual(page.status, 500)
-                for leak in ("ValueError", "kitchen", "boom.py", "raise", str(self.root)):
+                leaks = ("ValueError", "kitchen", "boom.py", "raise", str(self.root))
+                for leak in leaks:
                     self.assertNotIn(leak, page.text)
                 self.assertIn(self.stored_errors()[-1].stem, page.text)
 
@@ -121,7 +121,7 @@ class ReadOnlyErrorsTestCase(ClientTestCase):
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         os.chmod(folder, 0o555)
 
-        result = _in_child(_failing_request, app, drop_privileges=os.geteuid() == 0)
+        result = run_as_nobody(_failing_request, app)
 
         self.assertEqual(result["status"], 500)
         self.assertIn("Something went wrong", result["page"])
@@ -133,36 +133,6 @@ class ReadOnlyErrorsTestCase(ClientTestCase):
 def _failing_request(app):
     page = Client(app).get("/boom", host="example.com")
     return {"status": page.status, "page": page.text}
-
-
-def _in_child(function, app, *, drop_privileges):
-    """Run function(app) in a forked child, as nobody when asked; return its dict.
-
-    Root writes into read-only folders, so a real read-only folder needs a
-    process that is not root.
-    """
-    reading, writing = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _child(function, app, writing, drop_privileges)
-    os.close(writing)
-    with os.fdopen(reading, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
-
-
-def _child(function, app, writing, drop_privileges):
-    try:
-        if drop_privileges:
-            os.setgid(65534)
-            os.setuid(65534)
-        sys.stderr = captured = io.StringIO()
-        result = function(app)
-        result["stderr"] = captured.getvalue()
-        os.write(writing, json.dumps(result).encode())
-    finally:
-        os._exit(0)
 
 
 class ContentTestCase(ClientTestCase):
@@ -246,16 +216,16 @@ class HostTestCase(ClientTestCase):
         Client(app).get("/", host="www.example.com")
 
         path = self.root / "environments" / app.environment_id / "config"
-        self.assertEqual(
-            json.loads((path / "environment.json").read_text()), {"server": "example.com"}
-        )
+        written = json.loads((path / "environment.json").read_text())
+        self.assertEqual(written, {"server": "example.com"})
 
 
 class PathAttackTestCase(ClientTestCase):
     def test_attacks_give_404_or_400_never_a_file_outside(self):
         (self.root.parent / "secret.txt").write_text("TOP SECRET")
         (self.root / "common/presenters/.env").write_text("TOP SECRET")
-        os.symlink(self.root.parent / "secret.txt", self.root / "common/presenters/ln.txt")
+        presenters = self.root / "common/presenters"
+        os.symlink(self.root.parent / "secret.txt", presenters / "ln.txt")
         client = self.client()
         for path in (
             "/../secret.txt",

@@ -30,6 +30,8 @@ from fw.errors import record as record_module
 from fw.errors.record import frame_kind, is_error_id, new_error_id
 from fw.exceptions import ErrorStoreError
 
+from .support import run_as_nobody
+
 ENVIRON = {
     "REQUEST_METHOD": "POST",
     "SCRIPT_NAME": "",
@@ -305,15 +307,17 @@ class StoreTest(unittest.TestCase):
                 self.assertEqual(json.loads(line)["id"], self.record["id"])
         self.assertEqual(list(self.folder.glob("*")), [])
 
-    @unittest.skipIf(os.geteuid() == 0, "root writes to read-only folders")
     def test_read_only_folder_sends_the_record_to_stderr(self):
         self.folder.mkdir()
-        self.folder.chmod(0o500)
+        os.chmod(self.tmp.name, 0o755)
+        self.folder.chmod(0o555)
         self.addCleanup(self.folder.chmod, 0o700)
 
-        result, stderr = self.store_quietly(self.record, self.folder)
-        self.assertIsNone(result)
-        self.assertIn(self.record["id"], stderr)
+        result = run_as_nobody(_store_in, self.record, str(self.folder))
+
+        self.assertIsNone(result["path"])
+        self.assertIn(self.record["id"], result["stderr"])
+        self.assertEqual(list(self.folder.iterdir()), [])
 
     def test_store_survives_a_broken_stderr_and_a_broken_record(self):
         circular: dict = {"id": new_error_id()}
@@ -547,6 +551,12 @@ class CommandsTest(unittest.TestCase):
                 code, out, err = self.run_errors(*argv)
                 self.assertEqual(code, expected)
                 self.assertIn("usage:", out + err)
+
+
+
+def _store_in(record, folder):
+    path = store(record, Path(folder))
+    return {"path": str(path) if path else None}
 
 
 if __name__ == "__main__":

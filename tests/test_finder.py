@@ -63,7 +63,8 @@ class FinderTestCase(unittest.TestCase):
         finder = Finder(self.layers)
 
         self.assertIsNone(finder.find("presenters/jquery"))
-        self.assertEqual(finder.find("presenters/jquery.min").path.name, "jquery.min.js")
+        found = finder.find("presenters/jquery.min")
+        self.assertEqual(found.path.name, "jquery.min.js")
         self.assertEqual(finder.find("presenters/readme").path.name, "readme")
         self.assertIsNone(finder.find("presenters/missing"))
 

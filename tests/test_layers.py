@@ -59,7 +59,8 @@ class HostRulesTestCase(AppTestCase):
                     layers_for(self.root).for_host(host)
 
     def test_loopback_is_accepted_outside_production_only(self):
-        self.assertEqual(layers_for(self.root).for_host("localhost").server, "example.com")
+        stack = layers_for(self.root).for_host("localhost")
+        self.assertEqual(stack.server, "example.com")
 
         with self.assertRaises(BadRequest):
             layers_for(self.root, production=True).for_host("localhost")

@@ -25,7 +25,9 @@ MULTIPART = (
 class RequestTestCase(unittest.TestCase):
     def test_path_query_headers(self):
         made = request(
-            "get", "/caf%C3%A9/x?a=1&b=2&a=3", headers={"X-Requested-With": "XMLHttpRequest"}
+            "get",
+            "/caf%C3%A9/x?a=1&b=2&a=3",
+            headers={"X-Requested-With": "XMLHttpRequest"},
         )
 
         self.assertEqual(made.method, "GET")

@@ -30,7 +30,10 @@ class RoutingTestCase(AppTestCase):
     def setUp(self):
         super().setUp()
         self.finder = Finder(
-            [Layer("server", self.root / "server"), Layer("common", self.root / "common")],
+            [
+                Layer("server", self.root / "server"),
+                Layer("common", self.root / "common"),
+            ],
             watch=True,
         )
         self.config = Configuration(self.finder)

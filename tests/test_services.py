@@ -24,7 +24,10 @@ class ServicesTestCase(AppTestCase):
     def setUp(self):
         super().setUp()
         self.finder = Finder(
-            [Layer("server", self.root / "server"), Layer("common", self.root / "common")],
+            [
+                Layer("server", self.root / "server"),
+                Layer("common", self.root / "common"),
+            ],
             watch=True,
         )
         self.services = Services({"clock": lambda context: "12:00"})

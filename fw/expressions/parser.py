@@ -221,7 +221,7 @@ class _Parser:
         self.index += 1
         token = self._name("a filter name after '|'", "name")
         args: tuple[nodes.Node, ...] = ()
-        if self._peek().text == "(" and self._peek().kind == "symbol":
+        if self._peek().text == "(":
             args = self._sequence(")", self._expression)
         return self._build(nodes.Filter, token, value=value, name=token.text, args=args)
 

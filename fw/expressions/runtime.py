@@ -78,6 +78,11 @@ _REFUSED_CALLS = frozenset(
     )
 )
 
+#: PERF: "map", "sealed" or "object" per type, so that access to application
+#: objects skips the slow abstract-class checks after the first time.
+_RULES: dict[type, str] = {}
+_MAX_REMEMBERED_TYPES = 1000
+
 _NUMBERS = (int, float)
 _SIMPLE = frozenset({str, int, float, bool, type(None)})
 _ORDERED = frozenset({str, int, float})
@@ -107,12 +112,13 @@ def attr(value: Any, key: str, at: Position) -> Any:
 
 
 def _attribute(value: Any, key: str, at: Position) -> Any:
-    if isinstance(value, Mapping):
+    rule = _rule(value)
+    if rule == "map":
         if key in value:
             return value[key]
         fail("attribute", f"The map has no key {key!r}; check the spelling, or "
              "test for it first with 'in'.", at)
-    if value is None or isinstance(value, _SEALED) or key.startswith("_"):
+    if rule == "sealed" or key.startswith("_"):
         fail("attribute", f"Cannot read attribute {key!r} of {_describe(value)}: "
              "only maps and the application's own objects have attributes.", at)
 
@@ -120,7 +126,27 @@ def _attribute(value: Any, key: str, at: Position) -> Any:
         return getattr(value, key)
     except AttributeError:
         pass
-    fail("attribute", f"{_describe(value).capitalize()} has no attribute {key!r}.", at)
+    fail("attribute", f"There is no attribute {key!r} on {_describe(value)}; "
+         "check the spelling.", at)
+
+
+def _rule(value: Any) -> str:
+    """Return how attribute and item access treat ``value``, once per type."""
+    kind = type(value)
+    rule = _RULES.get(kind)
+    if rule is None:
+        if len(_RULES) >= _MAX_REMEMBERED_TYPES:
+            _RULES.clear()
+        rule = _RULES[kind] = _classify(kind)
+    return rule
+
+
+def _classify(kind: type) -> str:
+    if issubclass(kind, Mapping):
+        return "map"
+    if kind is type(None) or issubclass(kind, _SEALED):
+        return "sealed"
+    return "object"
 
 
 def item(value: Any, key: Any, at: Position) -> Any:
@@ -134,21 +160,22 @@ def item(value: Any, key: Any, at: Position) -> Any:
 
 
 def _item(value: Any, key: Any, at: Position) -> Any:
-    if isinstance(value, Mapping):
+    rule = _rule(value)
+    if rule == "map":
         return _map_item(value, key, at)
     if isinstance(value, (str, list, tuple)):
         return _sequence_item(value, key, at)
-    if value is None or isinstance(value, _SEALED):
+    if rule == "sealed":
         fail("type", f"Cannot take an item of {_describe(value)}; only maps, "
              "lists and strings have items.", at)
 
     try:
         return value[key]
     except (KeyError, IndexError):
-        fail("index", f"{_describe(value).capitalize()} has no item {key!r}.", at)
+        fail("index", f"There is no item {key!r} in {_describe(value)}.", at)
     except TypeError:
-        fail("type", f"{_describe(value).capitalize()} cannot be indexed with "
-             f"{_describe(key)}.", at)
+        fail("type", f"Cannot take an item of {_describe(value)} with "
+             f"{_describe(key)} as the key.", at)
 
 
 def _map_item(value: Mapping[Any, Any], key: Any, at: Position) -> Any:
@@ -157,7 +184,8 @@ def _map_item(value: Mapping[Any, Any], key: Any, at: Position) -> Any:
     except KeyError:
         pass
     except TypeError:
-        fail("type", f"{_describe(key).capitalize()} cannot be a map key.", at)
+        fail("type", f"Cannot look up {_describe(key)} in a map; map keys are "
+             "strings, numbers, booleans or null.", at)
     fail("index", f"The map has no key {key!r}; test for it first with 'in'.", at)
 
 

@@ -17,9 +17,6 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "if", "else", "true", "false", "
 #: Python spellings that would silently become unknown names.
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
-_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%")
-_PUNCTUATION = ("(", ")", "[", "]", "{", "}", ",", ":", ".", "|")
-_SYMBOLS = tuple(sorted(_OPERATORS + _PUNCTUATION, key=len, reverse=True))
 
 _HINTS = {
     "=": "write == to compare two values",
@@ -27,6 +24,7 @@ _HINTS = {
     "&": "write and to join two conditions",
 }
 
+_SYMBOL = re.compile(r"==|!=|<=|>=|[-<>+*/%()\[\]{},:.|]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
@@ -85,11 +83,12 @@ class _Scanner:
     def _skip_space(self) -> bool:
         match = _SPACE.match(self.source, self.index)
         if match:
-            for found in re.finditer("\n", match.group()):
-                self.line += 1
-                self.line_start = match.start() + found.end()
-                self.first_column = 1
             self.index = match.end()
+            breaks = match.group().count("\n")
+            if breaks:
+                self.line += breaks
+                self.line_start = match.start() + match.group().rindex("\n") + 1
+                self.first_column = 1
         return self.index < len(self.source)
 
     def _here(self, index: int | None = None) -> tuple[int, int]:
@@ -103,7 +102,7 @@ class _Scanner:
         char = self.source[self.index]
         if char in "'\"":
             return self._string(char)
-        if char.isdigit():
+        if "0" <= char <= "9":
             return self._number()
         if _NAME.match(char):
             return self._name()
@@ -130,10 +129,9 @@ class _Scanner:
         return self._advance("number", match.group(), number_value(match.group()), end)
 
     def _symbol(self) -> Token:
-        for symbol in _SYMBOLS:
-            if self.source.startswith(symbol, self.index):
-                end = self.index + len(symbol)
-                return self._advance("symbol", symbol, symbol, end)
+        match = _SYMBOL.match(self.source, self.index)
+        if match:
+            return self._advance("symbol", match.group(), match.group(), match.end())
 
         char = self.source[self.index]
         hint = _HINTS.get(char, "remove it or put it inside a quoted string")

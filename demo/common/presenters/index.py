@@ -9,5 +9,7 @@ def get(context):
             "products": catalog.get("products", []),
             "host": context.request.host,
             "environment_id": context.app.environment_id,
+            "server": context.stack.server,
+            "port": context.request.environ.get("SERVER_PORT", "8000"),
         },
     )
