@@ -22,6 +22,8 @@ Errors that come from a file carry where: ``origin`` (the file or a label),
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FwError(Exception):
     """Base class of the exceptions fw raises on purpose."""
@@ -60,7 +62,15 @@ class ConfigError(LocatedError):
 
 
 class ExpressionError(LocatedError):
-    """An expression cannot be parsed, or failed while it was evaluated."""
+    """An expression cannot be parsed, or failed while it was evaluated.
+
+    ``kind`` says which rule it broke (syntax, name, type ...: the kinds of
+    docs/expressions.md), the same in Python and in the browser.
+    """
+
+    def __init__(self, message: str, *, kind: str | None = None, **where: Any) -> None:
+        self.kind = kind
+        super().__init__(message, **where)
 
 
 class TemplateError(LocatedError):

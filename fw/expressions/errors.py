@@ -32,6 +32,5 @@ KINDS = frozenset(
 def fail(kind: str, message: str, at: Position) -> NoReturn:
     """Raise an ExpressionError of ``kind`` about the place ``at``."""
     origin, line, column = at
-    error = ExpressionError(message, origin=origin, line=line, column=column)
-    error.kind = kind
-    raise error from None
+    where = {"origin": origin, "line": line, "column": column}
+    raise ExpressionError(message, kind=kind, **where) from None
