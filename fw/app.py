@@ -19,7 +19,7 @@ from uuid import uuid4
 
 from . import environment, errors, routing
 from .context import Context
-from .exceptions import ConfigError, HeadersSentError, HTTPError
+from .exceptions import ConfigError, HTTPError
 from .finder import Finder, Layer, Listings
 from .layers import Layers
 from .modules import ModuleCache
@@ -55,7 +55,8 @@ class Application:
         self.production = environment.is_production(self.root)
         self.watch = not self.production
         self.var = self.root / "var"
-        self.services = Services(_builtin_services(), modules=self._modules())
+        self.modules = ModuleCache(watch=self.watch)
+        self.services = Services(_builtin_services(), modules=self.modules)
         self.environment_id = self._environment_id()
         self.layers = Layers(
             self.root,
@@ -65,16 +66,11 @@ class Application:
         )
         self._templates: dict[tuple, Templates] = {}
 
-    def _modules(self) -> ModuleCache:
-        self.modules = ModuleCache(watch=self.watch)
-        return self.modules
-
     def _environment_id(self) -> str:
         common = Finder([Layer("common", self.root / "common")])
         try:
             return _checked_id(self.services.make("environment_id", common, self))
         except Exception as error:
-            self.environment_id = ""
             self._record(None, {}, error)
             log.error("The environment_id service failed; using the built-in id.")
             return _default_environment_id(self)
@@ -195,7 +191,7 @@ class Application:
         record = errors.capture(
             error,
             environ=environ,
-            environment_id=self.environment_id,
+            environment_id=getattr(self, "environment_id", ""),
             layers=stack.describe() if stack else self._base_layers(),
         )
         path = errors.store(record, self.errors_folder)

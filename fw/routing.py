@@ -190,10 +190,16 @@ def _walk(finder: Finder, parts: list[str], routes: dict[str, Found]) -> None:
         if is_dir:
             _walk(finder, parts + [entry], routes)
             continue
-        stem = _stem(entry)
         if _is_metadata(entry):
             continue
+        stem = _stem(entry)
         found = _find_presenter(finder, "/".join(parts + [stem]))
         if found is not None:
-            url_parts = parts if stem == INDEX else parts + [stem]
-            routes.setdefault("/" + "/".join(url_parts), found)
+            routes.setdefault(_url(parts, stem, found), found)
+
+
+def _url(parts: list[str], stem: str, found: Found) -> str:
+    """Return the URL a presenter is listed under: pages without extension."""
+    if found.path.suffix not in (CODE_EXTENSION, ".html", ".htm"):
+        stem = found.path.name
+    return "/" + "/".join(parts if stem == INDEX else parts + [stem])

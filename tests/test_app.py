@@ -1,7 +1,5 @@
 import json
 import os
-import sys
-import textwrap
 import threading
 import unittest
 from pathlib import Path

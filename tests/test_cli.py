@@ -1,25 +1,30 @@
-"""Tests for fw/cli.py: ``python -m fw`` run in a child process on a copy of the demo."""
+"""Tests for fw/cli.py: ``python -m fw`` in a child process, on a copy of the demo."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import tempfile
 import unittest
+from collections.abc import Sequence
 from pathlib import Path
 
 import fw
 from fw.testing import Client
 
 from .support import child_environ, copy_demo
-from .test_run import fetch, start_server
+from .servers import fetch, start_server
 
 COMMAND_SECONDS = 30
-EXPLAINED = re.compile(r"^(?P<key>\S+) = (?P<value>.*?)\s+<- (?P<layer>\w+): (?P<file>.+):\d+$")
+EXPLAINED = re.compile(
+    r"^(?P<key>\S+) = (?P<value>.*?)\s+<- (?P<layer>\w+): (?P<file>.+):\d+$"
+)
 NOT_AN_APP = "is not an fw application"
 FAILING_PRESENTER = 'def get(context):\n    raise ValueError("boom from a test")\n'
+
+Arg = str | Path
+Finished = subprocess.CompletedProcess
 
 
 class CliTestCase(unittest.TestCase):
@@ -31,26 +36,36 @@ class CliTestCase(unittest.TestCase):
         self.folder = Path(temp.name)
         self.app = copy_demo(self.folder / "app")
 
-    def fw(self, *arguments: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    def fw(self, *arguments: Arg, cwd: Path | None = None) -> Finished:
         """Run ``python -m fw ARGUMENTS`` in ``cwd`` (the temporary folder)."""
-        return subprocess.run(
-            [sys.executable, "-m", "fw", *map(str, arguments)],
-            cwd=cwd or self.folder,
-            env=child_environ(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_SECONDS,
-        )
+        return self.fw_each([(arguments, cwd)])[0]
 
-    def ok(self, *arguments: str | Path, cwd: Path | None = None) -> str:
+    def fw_each(self, runs: list[tuple[Sequence[Arg], Path | None]]) -> list[Finished]:
+        """Run several command lines at once, each in its folder; wait for all."""
+        started = [
+            subprocess.Popen(
+                [sys.executable, "-m", "fw", *map(str, arguments)],
+                cwd=cwd or self.folder,
+                env=child_environ(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for arguments, cwd in runs
+        ]
+        for process in started:
+            self.addCleanup(_end, process)
+        return [_finish(process) for process in started]
+
+    def ok(self, *arguments: Arg, cwd: Path | None = None) -> str:
         """Run a command that must succeed; return what it printed."""
         done = self.fw(*arguments, cwd=cwd)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertNotIn("Traceback", done.stderr)
         return done.stdout
 
-    def explained(self, *arguments: str | Path) -> dict[str, dict[str, str]]:
+    def explained(self, *arguments: Arg) -> dict[str, dict[str, str]]:
         """Run ``config explain`` and return its rows by key."""
         out = self.ok("config", "explain", *arguments, "--app", self.app)
         rows = [EXPLAINED.match(line) for line in out.splitlines()[1:] if line]
@@ -81,11 +96,6 @@ class ConfigExplainTestCase(CliTestCase):
         self.assertEqual(with_host["tagline"]["layer"], "server")
         self.assertEqual(with_host["site_name"]["layer"], "common")
 
-    def test_unknown_name(self) -> None:
-        out = self.ok("config", "explain", "nothing", "--app", self.app)
-
-        self.assertIn("config/nothing: no layer has this file.", out)
-
 
 class RoutesTestCase(CliTestCase):
     def test_lists_each_presenter_with_its_layer(self) -> None:
@@ -104,80 +114,87 @@ class RoutesTestCase(CliTestCase):
         self.assertNotIn(Path("about.meta.json"), rows)
 
         url, kind, layer = rows[Path("css/site.css")]
-        self.assertEqual((kind, layer), ("content", "common"))
-        self.assertTrue(url.startswith("/css/site"), url)
+        self.assertEqual((url, kind, layer), ("/css/site.css", "content", "common"))
         page = Client(fw.application(self.app)).get(url)
         self.assertEqual(page.status, 200)
         self.assertTrue(page.header("Content-Type").startswith("text/css"))
 
 
 class ErrorsTestCase(CliTestCase):
-    def setUp(self) -> None:
-        super().setUp()
+    def test_list_show_and_prune_the_error_of_a_failing_request(self) -> None:
         (self.app / "common" / "presenters" / "boom.py").write_text(FAILING_PRESENTER)
         page = Client(fw.application(self.app)).get("/boom")
         self.assertEqual(page.status, 500)
-        self.page = page.text
+        stored = list((self.app / "var" / "errors").glob("*.json"))
+        self.assertEqual(len(stored), 1)
+        error_id = stored[0].stem
+        self.assertIn(error_id, page.text)
 
-    def test_list_show_and_prune(self) -> None:
-        listed = self.ok("errors", "list", "--app", self.app).splitlines()
-        self.assertEqual(len(listed), 1, listed)
-        self.assertIn("ValueError: boom from a test", listed[0])
-        self.assertIn("GET /boom", listed[0])
-        error_id = listed[0].split()[0]
-        self.assertIn(error_id, self.page)
+        listed, shown, unknown = self.fw_each([
+            (["errors", "list", "--app", self.app], None),
+            (["errors", "show", error_id[:20], "--app", self.app], None),
+            (["errors", "show", "19990101", "--app", self.app], None),
+        ])
 
-        shown = self.ok("errors", "show", error_id[:20], "--app", self.app)
-        self.assertIn(f"Error {error_id}", shown)
-        self.assertIn("Traceback (most recent call last):", shown)
-        self.assertIn("boom.py", shown)
-        self.assertIn("ValueError: boom from a test", shown)
-        self.assertIn("Request: GET /boom", shown)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertEqual(len(listed.stdout.splitlines()), 1, listed.stdout)
+        self.assertTrue(listed.stdout.startswith(f"{error_id}  "), listed.stdout)
+        self.assertIn("ValueError: boom from a test", listed.stdout)
+        self.assertIn("GET /boom", listed.stdout)
 
-        record = json.loads(self.ok("errors", "show", error_id, "--json", "--app", self.app))
-        self.assertEqual(record["id"], error_id)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn(f"Error {error_id}", shown.stdout)
+        self.assertIn("Traceback (most recent call last):", shown.stdout)
+        self.assertIn(str(self.app / "common" / "presenters" / "boom.py"), shown.stdout)
+        self.assertIn("ValueError: boom from a test", shown.stdout)
+        self.assertIn("Request: GET /boom", shown.stdout)
+
+        self.assertEqual(unknown.returncode, 1)
+        no_such_id = "No stored error has an id starting with '19990101'"
+        self.assertIn(no_such_id, unknown.stderr)
+        self.assertNotIn("Traceback", unknown.stderr)
 
         pruned = self.ok("errors", "prune", "--older-than", "0", "--app", self.app)
         self.assertIn("Removed 1 error record(s)", pruned)
-        self.assertEqual(list((self.app / "var" / "errors").glob("*.json")), [])
-        self.assertIn("No stored errors", self.ok("errors", "list", "--app", self.app))
-
-    def test_show_an_unknown_id(self) -> None:
-        done = self.fw("errors", "show", "19990101", "--app", self.app)
-
-        self.assertEqual(done.returncode, 1)
-        self.assertIn("No stored error has an id starting with '19990101'", done.stderr)
-        self.assertNotIn("Traceback", done.stderr)
+        self.assertFalse(stored[0].exists())
 
 
 class ApplicationFolderTestCase(CliTestCase):
     def test_app_option_anywhere_or_the_current_folder(self) -> None:
-        expected = self.ok("routes", cwd=self.app)
-        self.assertIn(str(self.app / "common" / "presenters" / "index.py"), expected)
+        runs = {
+            "current folder": (["routes"], self.app),
+            "--app first": (["--app", self.app, "routes"], None),
+            "--app last": (["routes", "--app", self.app], None),
+        }
+        finished = dict(zip(runs, self.fw_each(list(runs.values()))))
 
-        for arguments in (["--app", self.app, "routes"], ["routes", "--app", self.app]):
-            with self.subTest(arguments=arguments):
-                self.assertEqual(self.ok(*arguments), expected)
+        index = str(self.app / "common" / "presenters" / "index.py")
+        for place, done in finished.items():
+            with self.subTest(place=place):
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertIn(index, done.stdout)
+                self.assertEqual(done.stdout, finished["current folder"].stdout)
 
     def test_a_folder_that_is_no_application(self) -> None:
         empty = self.folder / "empty"
         empty.mkdir()
-        commands = [["routes"], ["config", "explain", "settings"], ["errors", "list"]]
-        places = {
-            "current folder": ([], empty),
-            "--app": (["--app", empty], self.folder),
-            "missing --app": (["--app", self.folder / "missing"], self.folder),
-        }
-        for command in [*commands, ["run", "--port", "0"]]:
-            for place, (option, cwd) in places.items():
-                with self.subTest(command=command, place=place):
-                    done = self.fw(*command, *option, cwd=cwd)
+        commands = [
+            ["routes"],
+            ["config", "explain", "settings"],
+            ["errors", "list"],
+            ["run", "--port", "0"],
+        ]
+        runs = [([*command, "--app", empty], None) for command in commands]
+        runs.append((["routes"], empty))
+        runs.append((["routes", "--app", self.folder / "missing"], None))
 
-                    self.assertEqual(done.returncode, 2)
-                    self.assertIn(NOT_AN_APP, done.stderr)
-                    self.assertIn("Give the folder that holds common/", done.stderr)
-                    self.assertNotIn("Traceback", done.stderr)
-                    self.assertEqual(done.stdout, "")
+        for (arguments, cwd), done in zip(runs, self.fw_each(runs)):
+            with self.subTest(arguments=arguments, cwd=cwd):
+                self.assertEqual(done.returncode, 2)
+                self.assertIn(NOT_AN_APP, done.stderr)
+                self.assertIn("Give the folder that holds common/", done.stderr)
+                self.assertNotIn("Traceback", done.stderr)
+                self.assertEqual(done.stdout, "")
 
 
 class RunTestCase(CliTestCase):
@@ -196,6 +213,17 @@ class RunTestCase(CliTestCase):
         status, _, body = fetch(port, "/nowhere")
         self.assertEqual(status, 404)
         self.assertIn(b"<h1>Nothing here</h1>", body)
+
+
+def _finish(process: subprocess.Popen) -> Finished:
+    out, err = process.communicate(timeout=COMMAND_SECONDS)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _end(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
 
 
 if __name__ == "__main__":
