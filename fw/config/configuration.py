@@ -84,7 +84,9 @@ class Configuration:
 
     Parsed files are cached by path, modification time and size, and merged
     results by name until one of their files changes. With ``watch=False``
-    (production) a loaded name is never looked at on disk again.
+    (production) a loaded name is never looked at on disk again. ``folder``
+    names the layers' sub-folder that holds the files (table descriptions
+    are read the same way from ``schema/``).
     """
 
     def __init__(
@@ -94,8 +96,10 @@ class Configuration:
         environ: Mapping[str, str] | None = None,
         exts: Sequence[str] = EXTENSIONS,
         watch: bool = True,
+        folder: str = "config",
     ) -> None:
         self.finder = finder
+        self.folder = folder
         self.environ = os.environ if environ is None else environ
         self.exts = tuple(exts)
         self.watch = watch
@@ -118,13 +122,13 @@ class Configuration:
         """Return `explain` as text for ``python -m fw config explain``."""
         origins = self.explain(name)
         if not origins:
-            return f"config/{name}: no layer has this file.\n"
+            return f"{self.folder}/{name}: no layer has this file.\n"
 
         rows = [(f"{o.dotted} = {_show(o)}", _place(o)) for o in origins]
         width = max(len(left) for left, _ in rows)
         body = "".join(f"{left:<{width}}  <- {right}\n" for left, right in rows)
 
-        return f"config/{name}\n{body}"
+        return f"{self.folder}/{name}\n{body}"
 
     def clear(self) -> None:
         """Forget every cached file and result, so the next load reads again."""
@@ -148,7 +152,7 @@ class Configuration:
 
     def _chain(self, name: str) -> tuple[_Link, ...]:
         chain = []
-        for found in self.finder.find_all(f"config/{name}", exts=self.exts):
+        for found in self.finder.find_all(f"{self.folder}/{name}", exts=self.exts):
             link = self._link(found.layer, Path(found.path))
             chain.append(link)
             if not link.document.extends:
