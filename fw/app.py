@@ -52,8 +52,8 @@ class Application:
                 f"{self.root} is not an fw application: it has no common/ folder. "
                 "Give the folder that holds common/ (and environments/, servers/...)."
             )
-        self.production = environment.is_production(self.root)
-        self.watch = not self.production
+        self._production = environment.is_production(self.root)
+        self.watch = not self._production
         self.var = self.root / "var"
         self.modules = ModuleCache(watch=self.watch)
         self.services = Services(_builtin_services(), modules=self.modules)
@@ -61,7 +61,7 @@ class Application:
         self.layers = Layers(
             self.root,
             environment_id=self.environment_id,
-            production=self.production,
+            production=lambda: self.production,
             listings=Listings(watch=self.watch),
         )
         self._templates: dict[tuple, Templates] = {}
@@ -74,6 +74,18 @@ class Application:
             self._record(None, {}, error)
             log.error("The environment_id service failed; using the built-in id.")
             return _default_environment_id(self)
+
+    @property
+    def production(self) -> bool:
+        """Say whether the application runs in production (its marker folder).
+
+        A marker that appears while the process runs takes effect at once, so
+        no request after it sees a developer page; caching stays as it was
+        until a restart.
+        """
+        if not self._production:
+            self._production = environment.is_production(self.root)
+        return self._production
 
     @property
     def errors_folder(self) -> Path:
@@ -123,11 +135,19 @@ class Application:
     def _send(
         self,
         context: Context,
-        body: Iterator[str | bytes],
+        body: Iterable[str | bytes],
         start_response: StartResponse,
     ) -> Iterator[bytes]:
-        chunks = encode_chunks(body)
+        """Send the body, starting the response when the first chunk is ready.
+
+        A complete body (a list) is sent with its Content-Length; a stream
+        goes out chunk by chunk as the presenter makes it.
+        """
         try:
+            if isinstance(body, list):
+                chunks = _complete(context, body)
+            else:
+                chunks = encode_chunks(body)
             first = next(chunks, b"")
         except Exception as error:
             environ = context.request.environ
@@ -209,6 +229,15 @@ class Application:
             print(f"fw: error control failed: {_summary(inner)}", file=sys.stderr)
         except Exception:
             pass
+
+
+def _complete(context: Context, body: list[str | bytes]) -> Iterator[bytes]:
+    data = b"".join(encode_chunks(body))
+    response = context.response
+    has_length = response.get_header("Content-Length") is not None
+    if response.status not in (204, 304) and not has_length:
+        response.set_header("Content-Length", str(len(data)))
+    return iter([data])
 
 
 def _summary(error: BaseException) -> str:

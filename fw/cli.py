@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from . import errors, routing, server
 from .app import Application
 from .exceptions import FwError
+from .layers import Stack
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     routes = commands.add_parser("routes", parents=[common], help="list presenters")
+    routes.add_argument("--host", default=None, help="include this host's layers")
     routes.set_defaults(handler=_routes)
 
     config = commands.add_parser("config", parents=[common], help="configuration")
@@ -84,24 +87,31 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     if args.reload and not os.environ.get(RELOAD_CHILD):
         return _reload_loop(args)
     app = _application(args)
-    server.serve(app, args.host, args.port)
+    try:
+        server.serve(app, args.host, args.port)
+    except OSError as error:
+        print(f"fw: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
-def _routes(args: argparse.Namespace, rest: list[str]) -> int:
+def _stack(args: argparse.Namespace) -> Stack:
     app = _application(args)
-    finder = app.layers.without_host().finder
-    for url, found in routing.list_routes(finder):
+    return app.layers.for_host(args.host) if args.host else app.layers.without_host()
+
+
+def _routes(args: argparse.Namespace, rest: list[str]) -> int:
+    for url, found in routing.list_routes(_stack(args).finder):
         kind = "code" if found.path.suffix == ".py" else "content"
         print(f"{url:<32} {kind:<8} {found.layer:<12} {found.path}")
     return 0
 
 
 def _explain(args: argparse.Namespace, rest: list[str]) -> int:
-    app = _application(args)
-    stack = app.layers.for_host(args.host) if args.host else app.layers.without_host()
+    stack = _stack(args)
+    print(f"server layer: {stack.server or '(none yet)'}")
     print(stack.config.format_explain(args.name))
-    return 0
+    return 0 if stack.config.explain(args.name) else 1
 
 
 def _errors(args: argparse.Namespace, rest: list[str]) -> int:
@@ -113,23 +123,37 @@ def _reload_loop(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "fw", *sys.argv[1:]]
     watched = [Path(args.app or os.getcwd()), Path(__file__).parent]
     environ = {**os.environ, RELOAD_CHILD: "1"}
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     while True:
         before = _snapshot(watched)
         child = subprocess.Popen(command, env=environ)
         try:
-            while child.poll() is None and _snapshot(watched) == before:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            child.terminate()
+            changed = _watch(child, watched, before)
+        except (KeyboardInterrupt, SystemExit):
             return 0
-        if child.poll() is None:
-            log.info("A file changed; restarting.")
-            child.terminate()
-            child.wait()
-        elif _wait_for_change(watched, before):
-            continue
-        else:
+        finally:
+            _end(child)
+        if not changed and not _wait_for_change(watched, before):
             return child.returncode
+
+
+def _watch(child: subprocess.Popen, watched: list[Path], before: dict) -> bool:
+    while child.poll() is None:
+        if _snapshot(watched) != before:
+            log.info("A file changed; restarting.")
+            return True
+        time.sleep(1)
+    return False
+
+
+def _end(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.terminate()
+        child.wait()
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _wait_for_change(watched: list[Path], before: dict) -> bool:
@@ -143,9 +167,14 @@ def _wait_for_change(watched: list[Path], before: dict) -> bool:
 
 
 def _snapshot(folders: list[Path]) -> dict[Path, int]:
+    """Return the Python files below the folders with their mtimes.
+
+    Templates and configuration are read again when they change anyway;
+    only code needs a new process.
+    """
     found = {}
     for folder in folders:
-        for path in folder.rglob("*"):
+        for path in folder.rglob("*.py"):
             parts = path.relative_to(folder).parts
             if parts[0] == "var" or "__pycache__" in parts:
                 continue

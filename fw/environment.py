@@ -59,13 +59,24 @@ def is_production(root: str | os.PathLike) -> bool:
 def host_name(environ: Mapping[str, str]) -> str | None:
     """Return the request's host name, lowercased and without port, or None if bad."""
     raw = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
-    host = raw.strip().lower()
-    if host.startswith("["):
-        host = host[: host.find("]") + 1] if "]" in host else ""
-    else:
-        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    host, port = _split_port(raw.strip().lower())
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        return None
     host = host.rstrip(".")
     return host if host and _HOST.match(host) and ".." not in host else None
+
+
+def _split_port(text: str) -> tuple[str, str | None]:
+    if text.startswith("["):
+        end = text.find("]")
+        rest = text[end + 1:] if end > 0 else "?"
+        if rest and not rest.startswith(":"):
+            return "", None
+        return text[: end + 1], rest[1:] if rest else None
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, port
+    return text, None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -100,6 +111,8 @@ def base_domain(host: str) -> str:
     """
     if is_ip_address(host) or "." not in host:
         return host
+    if host.endswith(".localhost"):
+        return "localhost"
     labels = host.split(".")
     keep = 3 if len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVELS else 2
     return ".".join(labels[-keep:])

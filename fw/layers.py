@@ -10,7 +10,7 @@ built per host and kept for the next request to the same host.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,7 @@ class Layers:
         root: Path,
         *,
         environment_id: str,
-        production: bool,
+        production: Callable[[], bool],
         listings: Listings,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -112,7 +112,7 @@ class Layers:
         return server.lower()
 
     def _accepts(self, stack: Stack, host: str) -> bool:
-        if not self.production and environment.is_loopback_host(host):
+        if not self.production() and environment.is_loopback_host(host):
             return True
         domains = stack.config.load(SERVER_CONFIG).get("domains", [])
         if isinstance(domains, str):
@@ -157,5 +157,4 @@ class Layers:
 
 
 def _is_plain_name(name: str) -> bool:
-    plain = environment.host_name({"HTTP_HOST": name}) == name.lower()
-    return plain and ":" not in name
+    return environment.host_name({"HTTP_HOST": name}) == name.lower()

@@ -20,7 +20,8 @@ from __future__ import annotations
 import email.utils
 import json
 import mimetypes
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from .context import Context
@@ -33,7 +34,7 @@ CODE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CHUNK_SIZE = 64 * 1024
 LAYOUT_MARK = "\x00fw-content\x00"
 
-Chunks = Iterator[str | bytes]
+Chunks = Iterable[str | bytes]
 
 
 def present(context: Context, route: Route) -> Chunks:
@@ -60,7 +61,8 @@ def _present_code(context: Context, route: Route) -> Chunks:
 
 
 def _handler(module: Any, method: str) -> Any:
-    for name in (method.lower(), "get" if method == "HEAD" else "", "present"):
+    names = (method.lower(), "get" if method == "HEAD" else "", "present")
+    for name in names if method in CODE_METHODS else ():
         handler = getattr(module, name, None) if name else None
         if callable(handler):
             return handler
@@ -72,16 +74,16 @@ def _handler(module: Any, method: str) -> Any:
 
 def _body_of(context: Context, route: Route, result: Any) -> Chunks:
     if result is None:
-        return iter(())
+        return []
     if isinstance(result, str):
-        return iter([_in_layout(context, route, result)]) if _has_layout(
-            context, route
-        ) else iter([result])
+        if _has_layout(context, route) and not _is_document(result):
+            return [_in_layout(context, route, result)]
+        return [result]
     if isinstance(result, (bytes, bytearray)):
-        return iter([bytes(result)])
+        return [bytes(result)]
     if isinstance(result, (dict, list)):
         context.response.set_header("Content-Type", "application/json")
-        return iter([json.dumps(result, ensure_ascii=False, default=str)])
+        return [_json(result, route)]
     if isinstance(result, Iterable):
         return _stream_in_layout(context, route, iter(result))
     raise TypeError(
@@ -90,12 +92,28 @@ def _body_of(context: Context, route: Route, result: Any) -> Chunks:
     )
 
 
+def _is_document(html: str) -> bool:
+    """Say whether HTML is a whole document (it then gets no layout)."""
+    start = html.lstrip()[:15].lower()
+    return start.startswith("<!doctype") or start.startswith("<html")
+
+
+def _json(value: Any, route: Route) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError as error:
+        raise ValueError(
+            f"The presenter {route.found.path} returned data that is not valid "
+            f"JSON: {error}."
+        ) from None
+
+
 def _has_layout(context: Context, route: Route) -> bool:
     request = context.request
     content_type = context.response.get_header("Content-Type") or ""
     return bool(
         route.settings.get("layout")
-        and request.method == "GET"
+        and request.method in CONTENT_METHODS
         and not request.is_ajax
         and content_type.startswith("text/html")
     )
@@ -108,7 +126,11 @@ def _in_layout(context: Context, route: Route, fragment: str) -> str:
 
 def _stream_in_layout(context: Context, route: Route, chunks: Chunks) -> Chunks:
     first = next(chunks, None)
-    if first is None or not _has_layout(context, route) or isinstance(first, bytes):
+    if (
+        not isinstance(first, str)
+        or not _has_layout(context, route)
+        or _is_document(first)
+    ):
         yield from ([] if first is None else [first])
         yield from chunks
         return
@@ -134,9 +156,9 @@ def _present_fragment(context: Context, route: Route) -> Chunks:
     _check_content_method(context)
     _apply_settings(context, route, default_type="text/html; charset=utf-8")
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
-    if _has_layout(context, route):
-        return iter([_in_layout(context, route, text)])
-    return iter([text])
+    if _has_layout(context, route) and not _is_document(text):
+        return [_in_layout(context, route, text)]
+    return [text]
 
 
 def _present_file(context: Context, route: Route) -> Chunks:
@@ -147,10 +169,10 @@ def _present_file(context: Context, route: Route) -> Chunks:
         guessed += "; charset=utf-8"
     _apply_settings(context, route, default_type=guessed)
     if route.settings.get("preprocessors"):
-        return iter([_preprocess(context, route, path.read_bytes())])
+        return [_preprocess(context, route, path.read_bytes())]
     stat = path.stat()
     if _not_modified(context, stat.st_mtime, _etag(stat)):
-        return iter(())
+        return []
     context.response.set_header("Content-Length", str(stat.st_size))
     return _read_file(path)
 
@@ -190,8 +212,8 @@ def _not_modified(context: Context, mtime: float, etag: str) -> bool:
     response.set_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        unchanged = etag in [tag.strip() for tag in if_none_match.split(",")]
-        unchanged = unchanged or if_none_match.strip() == "*"
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+        unchanged = etag in tags or if_none_match.strip() == "*"
     else:
         unchanged = _unchanged_since(request.headers.get("if-modified-since"), mtime)
     if unchanged:
@@ -207,7 +229,7 @@ def _unchanged_since(header: str | None, mtime: float) -> bool:
         since = email.utils.parsedate_to_datetime(header).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return False
-    return int(mtime) <= since
+    return int(mtime) <= since <= time.time()
 
 
 def _read_file(path: Any) -> Chunks:

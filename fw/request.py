@@ -14,6 +14,7 @@ from . import environment
 from .exceptions import BadRequest
 
 MAX_BODY = 16 * 1024 * 1024
+MAX_PARTS = 1000
 
 
 class UploadedFile:
@@ -44,8 +45,8 @@ class Request:
 
     @property
     def method(self) -> str:
-        """Return the HTTP method in capitals."""
-        return self.environ.get("REQUEST_METHOD", "GET").upper()
+        """Return the HTTP method as sent (methods are case-sensitive: GET, POST)."""
+        return self.environ.get("REQUEST_METHOD", "GET")
 
     @cached_property
     def path(self) -> str:
@@ -182,6 +183,8 @@ def _parse_pairs(text: str) -> list[tuple[str, str]]:
 def _parse_multipart(
     content_type: str, body: bytes
 ) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+    if body.count(b"\r\n--") > MAX_PARTS:
+        raise BadRequest(f"The form has more than {MAX_PARTS} parts.")
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n"
     message = BytesParser(policy=HTTP).parsebytes(head.encode("latin-1") + body)
     if not message.is_multipart():

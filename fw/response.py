@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 
@@ -105,11 +105,27 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"{name!r} is not a valid header name.")
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(f"The value of header {name} holds a line break or NUL.")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"The value of header {name} holds characters HTTP headers cannot "
+            "carry; percent-encode it (urllib.parse.quote) or use ASCII."
+        ) from None
 
 
-def encode_chunks(chunks: Iterator[str | bytes], encoding: str = "utf-8"):
-    """Yield body chunks as bytes, skipping empty ones."""
+def encode_chunks(
+    chunks: Iterable[str | bytes], encoding: str = "utf-8"
+) -> Iterator[bytes]:
+    """Yield body chunks as bytes, skipping empty ones; refuse anything else."""
     for chunk in chunks:
-        data = chunk.encode(encoding) if isinstance(chunk, str) else bytes(chunk)
+        if isinstance(chunk, str):
+            data = chunk.encode(encoding)
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            data = bytes(chunk)
+        else:
+            raise TypeError(
+                f"A body chunk must be str or bytes, not {type(chunk).__name__}."
+            )
         if data:
             yield data

@@ -29,6 +29,7 @@ INDEX = "index"
 CODE_EXTENSION = ".py"
 METADATA_MARK = ".meta"
 METADATA_EXTS = (".json", ".toml", ".ini", ".xml")
+MAX_SEGMENTS = 32
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "layout": "layout",
@@ -59,7 +60,7 @@ class Route:
 def resolve(finder: Finder, config: Configuration, path: str) -> Route:
     """Return the route for a URL path; NotFound when nothing answers it."""
     segments = _segments(path)
-    match = _match(finder, [], segments, {})
+    match = _match(finder, [], segments, {}, implied=path.endswith("/"))
     if match is None:
         raise NotFound(f"No presenter answers {path!r}.")
     name, found, params = match
@@ -71,6 +72,8 @@ def _segments(path: str) -> list[str]:
     if not path.startswith("/"):
         raise NotFound("A path must start with '/'.")
     segments = path[1:].split("/")
+    if len(segments) > MAX_SEGMENTS:
+        raise NotFound(f"The path has more than {MAX_SEGMENTS} parts.")
     if segments[-1] == "":
         segments[-1] = INDEX
     try:
@@ -91,37 +94,61 @@ def _is_metadata(filename: str) -> bool:
 
 
 def _match(
-    finder: Finder, done: list[str], rest: list[str], params: dict[str, str]
+    finder: Finder,
+    done: list[str],
+    rest: list[str],
+    params: dict[str, str],
+    *,
+    implied: bool = False,
 ) -> tuple[str, Found, dict[str, str]] | None:
     segment, rest = rest[0], rest[1:]
     entries = finder.entries(_folder(done))
-    for entry, value in _candidates(entries, segment):
-        found = _follow(finder, done + [entry], rest, {**params, **value})
+    candidates = _candidates(entries, segment, implied=implied and not rest)
+    for entry, value in candidates:
+        merged = {**params, **value}
+        found = _follow(finder, done + [entry], rest, merged, implied=implied)
         if found is not None:
             return found
     return None
 
 
 def _candidates(
-    entries: Mapping[str, bool], segment: str
+    entries: Mapping[str, bool], segment: str, *, implied: bool
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    yield segment, {}
+    """Yield the entries a segment may match: itself, then the parameters.
+
+    A segment written like a parameter (``[id]``) matches no file as it is,
+    and the ``index`` a folder URL implies fills no parameter.
+    """
+    if not _is_parameter(segment):
+        yield segment, {}
+    if implied:
+        return
     for entry in sorted(entries):
         stem = entry.split(".", 1)[0] if not entries[entry] else entry
-        if len(stem) > 2 and stem[0] == "[" and stem[-1] == "]":
+        if _is_parameter(stem):
             yield stem, {stem[1:-1]: segment}
 
 
+def _is_parameter(name: str) -> bool:
+    return len(name) > 2 and name[0] == "[" and name[-1] == "]"
+
+
 def _follow(
-    finder: Finder, done: list[str], rest: list[str], params: dict[str, str]
+    finder: Finder,
+    done: list[str],
+    rest: list[str],
+    params: dict[str, str],
+    *,
+    implied: bool,
 ) -> tuple[str, Found, dict[str, str]] | None:
     if rest:
-        return _match(finder, done, rest, params)
+        return _match(finder, done, rest, params, implied=implied)
     found = _find_presenter(finder, "/".join(done))
     if found is not None:
         return "/".join(done), found, params
     if finder.find_folders(_folder(done)):
-        return _match(finder, done, [INDEX], params)
+        return _match(finder, done, [INDEX], params, implied=True)
     return None
 
 
@@ -188,14 +215,23 @@ def list_routes(finder: Finder) -> list[tuple[str, Found]]:
 def _walk(finder: Finder, parts: list[str], routes: dict[str, Found]) -> None:
     for entry, is_dir in finder.entries(_folder(parts)).items():
         if is_dir:
-            _walk(finder, parts + [entry], routes)
-            continue
-        if _is_metadata(entry):
+            if _is_safe(parts + [entry]):
+                _walk(finder, parts + [entry], routes)
             continue
         stem = _stem(entry)
+        if _is_metadata(entry) or not _is_safe(parts + [stem]):
+            continue
         found = _find_presenter(finder, "/".join(parts + [stem]))
         if found is not None:
             routes.setdefault(_url(parts, stem, found), found)
+
+
+def _is_safe(parts: list[str]) -> bool:
+    try:
+        check_name("/".join(parts))
+    except UnsafeNameError:
+        return False
+    return True
 
 
 def _url(parts: list[str], stem: str, found: Found) -> str:

@@ -26,7 +26,9 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
-    """Log requests through logging instead of writing to standard error."""
+    """Log requests through logging, and drop connections that stall."""
+
+    timeout = 60
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)

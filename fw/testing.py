@@ -147,7 +147,7 @@ def build_environ(
     body, content_type = _encode_body(data)
     query_string = parts.query or (urlencode(query) if query else "")
     environ = {
-        "REQUEST_METHOD": method.upper(),
+        "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
         "PATH_INFO": parts.path.encode("utf-8").decode("latin-1"),
         "QUERY_STRING": query_string,

@@ -91,6 +91,19 @@ class ErrorPageMatrixTestCase(ClientTestCase):
         self.assertNotIn("s=secret", text)
         self.assertIn("/boom", text)
 
+    def test_a_production_marker_made_while_running_takes_effect_at_once(self):
+        self.write({"common/config/server.json": '{"domains": ["localhost"]}'})
+        client = self.client()
+        self.assertIn("kitchen door", client.get("/boom").text)
+
+        (self.root / "production").mkdir()
+        page = client.get("/boom")
+
+        self.assertEqual(page.status, 500)
+        self.assertNotIn("kitchen door", page.text)
+        self.assertIn("Something went wrong", page.text)
+        self.assertEqual(client.get("/", host="127.0.0.1").status, 400)
+
     def test_an_overriding_error_page_comes_through_the_layers(self):
         self.write({"common/templates/errors/500.html": "Sorry! ref {{ error_id }}"})
 
@@ -167,11 +180,49 @@ class ContentTestCase(ClientTestCase):
         self.assertEqual((since.status, since.body), (304, b""))
 
     def test_head_has_headers_and_no_body(self):
-        page = self.client().head("/data.txt")
+        client = self.client()
+        for path in ("/data.txt", "/", "/page"):
+            with self.subTest(path=path):
+                page = client.head(path)
+                full = client.get(path)
 
-        self.assertEqual(page.status, 200)
-        self.assertEqual(page.header("Content-Length"), "11")
-        self.assertEqual(page.body, b"")
+                self.assertEqual(page.status, 200)
+                self.assertEqual(page.header("Content-Length"), str(len(full.body)))
+                self.assertEqual(page.body, b"")
+
+    def test_weak_validators_and_dates_in_the_future(self):
+        client = self.client()
+        etag = client.get("/data.txt").header("ETag")
+
+        weak = client.get("/data.txt", headers={"If-None-Match": f"W/{etag}"})
+        future = client.get(
+            "/data.txt", headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+        )
+
+        self.assertEqual(weak.status, 304)
+        self.assertEqual(future.status, 200)
+
+    def test_a_whole_document_gets_no_second_layout(self):
+        self.write({
+            "common/templates/page.html": '{% extends "layout" %}',
+            "common/presenters/whole.py": (
+                "def get(context):\n    return context.render('page')\n"
+            ),
+        })
+
+        page = self.client().get("/whole")
+
+        self.assertEqual(page.text.count("<!doctype html>"), 1)
+
+    def test_values_that_are_not_json_are_a_clear_error(self):
+        self.write({"common/presenters/nan.py": (
+            "def get(context):\n    return {'x': float('nan')}\n"
+        )})
+
+        page = self.client().get("/nan")
+
+        self.assertEqual(page.status, 500)
+        self.assertIn("not valid JSON", page.text)
 
     def test_methods_not_answered_give_405_with_allow(self):
         client = self.client()
@@ -179,8 +230,11 @@ class ContentTestCase(ClientTestCase):
         content = client.post("/page", data={})
         code = client.request("DELETE", "/api")
 
+        lower = client.request("get", "/api")
+
         self.assertEqual((content.status, content.header("Allow")), (405, "GET, HEAD"))
         self.assertEqual((code.status, code.header("Allow")), (405, "GET, HEAD, POST"))
+        self.assertEqual(lower.status, 405)
 
     def test_not_found_and_method_pages_come_through_the_layers(self):
         self.write({

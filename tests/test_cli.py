@@ -65,10 +65,17 @@ class CliTestCase(unittest.TestCase):
         self.assertNotIn("Traceback", done.stderr)
         return done.stdout
 
+    def test_a_name_no_layer_has_exits_1(self):
+        done = self.fw("config", "explain", "nothing", "--app", self.app)
+
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("no layer has this file", done.stdout)
+
     def explained(self, *arguments: Arg) -> dict[str, dict[str, str]]:
         """Run ``config explain`` and return its rows by key."""
         out = self.ok("config", "explain", *arguments, "--app", self.app)
-        rows = [EXPLAINED.match(line) for line in out.splitlines()[1:] if line]
+        self.assertTrue(out.startswith("server layer: "), out)
+        rows = [EXPLAINED.match(line) for line in out.splitlines()[2:] if line]
         self.assertTrue(rows and all(rows), out)
         return {row["key"]: row.groupdict() for row in rows}
 

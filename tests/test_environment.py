@@ -50,6 +50,9 @@ class HostTestCase(unittest.TestCase):
             "[::1]:8000": "[::1]",
             "127.0.0.1": "127.0.0.1",
             "bad host": None,
+            "localhost:abc": None,
+            "localhost:99999": None,
+            "[::1]x": None,
             "evil.com/x": None,
             "a..b": None,
             "": None,
@@ -66,6 +69,7 @@ class HostTestCase(unittest.TestCase):
             "127.0.0.1": "127.0.0.1",
             "[::1]": "[::1]",
             "shop.example.co.uk": "example.co.uk",
+            "app.localhost": "localhost",
         }
         for host, expected in cases.items():
             with self.subTest(host=host):

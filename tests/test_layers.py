@@ -15,7 +15,7 @@ def layers_for(root, *, production=False, environment_id=ENV):
     return Layers(
         root,
         environment_id=environment_id,
-        production=production,
+        production=lambda: production,
         listings=Listings(watch=True),
     )
 
@@ -86,6 +86,14 @@ class NewEnvironmentTestCase(AppTestCase):
         self.assertEqual(json.loads(written.read_text()), {"server": "example.com"})
         self.assertEqual(stack.server, "example.com")
         self.assertIn("environment", [layer.name for layer in stack.layers])
+
+    def test_an_ipv6_loopback_first_request_leaves_a_working_environment(self):
+        layers = layers_for(self.root, environment_id="fresh")
+
+        first = layers.for_host("[::1]")
+        later = layers_for(self.root, environment_id="fresh").for_host("localhost")
+
+        self.assertEqual((first.server, later.server), ("[::1]", "[::1]"))
 
     def test_a_later_host_does_not_change_the_server(self):
         layers = layers_for(self.root, environment_id="fresh")

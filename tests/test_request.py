@@ -25,7 +25,7 @@ MULTIPART = (
 class RequestTestCase(unittest.TestCase):
     def test_path_query_headers(self):
         made = request(
-            "get",
+            "GET",
             "/caf%C3%A9/x?a=1&b=2&a=3",
             headers={"X-Requested-With": "XMLHttpRequest"},
         )
@@ -93,6 +93,19 @@ class RequestTestCase(unittest.TestCase):
 
         self.assertEqual(good.cookies, {"a": "1", "b": "two"})
         self.assertIsInstance(bad.cookies, dict)
+
+    def test_too_many_multipart_parts(self):
+        part = b'--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
+        body = part * 1001 + b"--XX--\r\n"
+        made = request(
+            "POST",
+            "/",
+            data=body,
+            headers={"Content-Type": "multipart/form-data; boundary=XX"},
+        )
+
+        with self.assertRaisesRegex(BadRequest, "more than 1000 parts"):
+            made.form
 
     def test_too_many_fields(self):
         environ = build_environ("POST", "/")

@@ -1,7 +1,7 @@
 import unittest
 
 from fw.exceptions import HeadersSentError
-from fw.response import Response, status_line
+from fw.response import Response, encode_chunks, status_line
 
 
 class ResponseTestCase(unittest.TestCase):
@@ -37,6 +37,17 @@ class ResponseTestCase(unittest.TestCase):
             with self.subTest(name=name, value=value):
                 with self.assertRaises(ValueError):
                     response.set_header(name, value)
+
+    def test_header_values_must_be_latin_1(self):
+        with self.assertRaisesRegex(ValueError, "percent-encode"):
+            Response().set_header("X-Name", "été ☃")
+
+    def test_chunks_must_be_text_or_bytes(self):
+        chunks = encode_chunks(["a", b"b", "", 5])
+
+        self.assertEqual([next(chunks), next(chunks)], [b"a", b"b"])
+        with self.assertRaisesRegex(TypeError, "not int"):
+            next(chunks)
 
     def test_bad_status(self):
         with self.assertRaises(ValueError):

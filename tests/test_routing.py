@@ -20,6 +20,7 @@ class RoutingTestCase(AppTestCase):
         "common/presenters/products/new.py": "",
         "common/presenters/users/[name]/index.py": "",
         "common/presenters/users/[name]/posts/[post].py": "",
+        "common/presenters/hello/[name].py": "",
         "common/config/routes.json": (
             '{"/css/*": {"cache": 3600, "layout": false},'
             ' "/*": {"layout": "base"}}'
@@ -80,12 +81,29 @@ class RoutingTestCase(AppTestCase):
                 with self.assertRaises(NotFound):
                     self.resolve(path)
 
+    def test_parameters_match_real_segments_only(self):
+        for path in ("/hello", "/hello/", "/users/ana/posts/",
+                     "/" + "a/" * 40 + "b"):
+            with self.subTest(path=path):
+                with self.assertRaises(NotFound):
+                    self.resolve(path)
+        self.assertEqual(self.resolve("/hello/index").params, {"name": "index"})
+        self.assertEqual(self.resolve("/products/[id]").params, {"id": "[id]"})
+
     def test_path_attacks_are_not_found(self):
         for path in ("/../secret", "/css/../../x", "/a\\b", "/x\x00", "/.env",
                      "//about", "/./about", "about", "/products/..", "/a%2e%2e"):
             with self.subTest(path=path):
                 with self.assertRaises(NotFound):
                     self.resolve(path)
+
+    def test_list_routes_passes_over_names_it_cannot_serve(self):
+        self.write({"common/presenters/back\\slash.txt": "x"})
+
+        urls = [url for url, _ in list_routes(self.finder)]
+
+        self.assertIn("/about", urls)
+        self.assertFalse(any("slash" in url for url in urls))
 
     def test_list_routes(self):
         urls = [url for url, _ in list_routes(self.finder)]
