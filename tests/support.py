@@ -12,6 +12,8 @@ import unittest
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from fw.finder import Finder, Layer
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
 
@@ -38,6 +40,10 @@ class AppTestCase(unittest.TestCase):
         self.root = Path(self._temp.name) / "app"
         (self.root / "common").mkdir(parents=True)
         write_tree(self.root, self.files)
+
+    def finder_over(self, *layers: str) -> Finder:
+        """Return a watching finder over the named folders of the app, in order."""
+        return Finder([Layer(name, self.root / name) for name in layers], watch=True)
 
     def write(self, files: Mapping[str, str | bytes]) -> None:
         """Add files to the application folder."""

@@ -2,7 +2,6 @@ import unittest
 
 from fw.config import Configuration
 from fw.exceptions import NotFound
-from fw.finder import Finder, Layer
 from fw.routing import list_routes, resolve
 
 from .support import AppTestCase
@@ -30,13 +29,7 @@ class RoutingTestCase(AppTestCase):
 
     def setUp(self):
         super().setUp()
-        self.finder = Finder(
-            [
-                Layer("server", self.root / "server"),
-                Layer("common", self.root / "common"),
-            ],
-            watch=True,
-        )
+        self.finder = self.finder_over("server", "common")
         self.config = Configuration(self.finder)
 
     def resolve(self, path):

@@ -23,13 +23,7 @@ class ServicesTestCase(AppTestCase):
 
     def setUp(self):
         super().setUp()
-        self.finder = Finder(
-            [
-                Layer("server", self.root / "server"),
-                Layer("common", self.root / "common"),
-            ],
-            watch=True,
-        )
+        self.finder = self.finder_over("server", "common")
         self.services = Services({"clock": lambda context: "12:00"})
 
     def test_builtin_service(self):
