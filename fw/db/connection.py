@@ -91,21 +91,34 @@ class Database:
             ) from error
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement written with ``?`` placeholders; return the cursor."""
+        """Run one statement written with ``?`` placeholders; return the cursor.
+
+        Outside a transaction block the statement commits at once, and a
+        failing one is rolled back, so the connection stays usable.
+        """
         cursor = self.connection.cursor()
-        cursor.execute(self.dialect.sql(statement), tuple(params))
+        try:
+            cursor.execute(self.dialect.sql(statement), tuple(params))
+        except Exception:
+            if self._depth == 0:
+                self.connection.rollback()
+            raise
         if self._depth == 0:
             self.connection.commit()
         return cursor
 
+    def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters (a batch insert)."""
+        if not rows:
+            return
+        with self.transaction():
+            cursor = self.connection.cursor()
+            cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
+
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run a query and return all its rows as tuples."""
-        cursor = self.connection.cursor()
-        cursor.execute(self.dialect.sql(statement), tuple(params))
-        rows = [tuple(row) for row in cursor.fetchall()]
-        if self._depth == 0:
-            self.connection.commit()
-        return rows
+        cursor = self.execute(statement, params)
+        return [tuple(row) for row in cursor.fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

@@ -1,0 +1,13 @@
+"""A hook: give a product a slug made from its name, before it is stored."""
+
+import re
+
+
+def service(context):
+    return fill_slug
+
+
+def fill_slug(event):
+    name = event.values.get("name")
+    if name and not event.values.get("slug"):
+        event.values["slug"] = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
