@@ -6,6 +6,7 @@ from pathlib import Path
 
 import fw
 from fw import server
+from fw.db.commands import install_missing
 
 DEMO = Path(__file__).resolve().parent / "demo"
 
@@ -16,7 +17,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    server.serve(fw.application(DEMO), args.host, args.port)
+    app = fw.application(DEMO)
+    install_missing(app)
+    server.serve(app, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from . import environment, errors, routing
 from .context import Context
 from .exceptions import ConfigError, HTTPError
 from .finder import Finder, Layer, Listings
-from .layers import Layers
+from .layers import Layers, Stack
 from .modules import ModuleCache
 from .pages import status_page
 from .presenters import present
@@ -65,6 +66,8 @@ class Application:
             listings=Listings(watch=self.watch),
         )
         self._templates: dict[tuple, Templates] = {}
+        self._schemas: dict[tuple, Any] = {}
+        self._local = threading.local()
 
     def _environment_id(self) -> str:
         common = Finder([Layer("common", self.root / "common")])
@@ -106,6 +109,40 @@ class Application:
             )
             self._templates[key] = engine
         return engine
+
+    def database(self, stack: Stack | None = None) -> Any:
+        """Return this thread's connection to the configured database."""
+        from .db import configured_url, open_database
+
+        config = (stack or self.layers.base).config
+        url = configured_url(config)
+        databases = self._local.__dict__.setdefault("databases", {})
+        if url not in databases:
+            databases[url] = open_database(config, self.root, url)
+        return databases[url]
+
+    def schema(self, stack: Stack | None = None) -> Any:
+        """Return the tables described in the layers of ``stack``."""
+        from .db import read_schema
+
+        stack = stack or self.layers.base
+        key = tuple(layer.folder for layer in stack.layers)
+        schema = None if self.watch else self._schemas.get(key)
+        if schema is None:
+            schema = self._schemas[key] = read_schema(stack.finder, watch=self.watch)
+        return schema
+
+    def records(self, context: Context) -> Any:
+        """Return the records of the request's database, hooks found as services."""
+        from .db.records import Records
+
+        stack = context.stack or self.layers.base
+        return Records(
+            self.database(stack),
+            self.schema(stack),
+            services=context.service,
+            root=self.root,
+        )
 
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse
@@ -258,6 +295,7 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "uid": lambda context: lambda: uuid4().hex,
         "config": lambda context: context.config,
         "metadata": lambda context: lambda name: _metadata(context, name),
+        "db": lambda context: context.app.records(context),
     }
 
 

@@ -71,7 +71,37 @@ def _parser() -> argparse.ArgumentParser:
         "errors", parents=[common], help="list, show or prune stored errors"
     )
     stored.set_defaults(handler=_errors)
+
+    _add_db_commands(commands, common)
     return parser
+
+
+def _add_db_commands(commands: argparse._SubParsersAction, common) -> None:
+    database = argparse.ArgumentParser(add_help=False, parents=[common])
+    database.add_argument(
+        "--database", default=None, metavar="URL", help="instead of the configured one"
+    )
+    db = commands.add_parser("db", help="install, compare, upgrade or copy")
+    actions = db.add_subparsers(dest="action", required=True)
+    actions.add_parser(
+        "install", parents=[database], help="create the described tables"
+    ).set_defaults(handler=_db, action="install")
+    actions.add_parser(
+        "status", parents=[database], help="show what differs from the descriptions"
+    ).set_defaults(handler=_db, action="status")
+    upgrade = actions.add_parser(
+        "upgrade", parents=[database], help="apply the descriptions' changes"
+    )
+    upgrade.add_argument("--dry-run", action="store_true", help="print the SQL only")
+    upgrade.add_argument(
+        "--allow-data-loss", action="store_true", help="allow drops and narrowing"
+    )
+    upgrade.set_defaults(handler=_db, action="upgrade")
+    copy = actions.add_parser(
+        "copy", parents=[database], help="copy every row to another database"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the target database")
+    copy.set_defaults(handler=_db, action="copy")
 
 
 def _configure_logging() -> None:
@@ -112,6 +142,18 @@ def _explain(args: argparse.Namespace, rest: list[str]) -> int:
     print(f"server layer: {stack.server or '(none yet)'}")
     print(stack.config.format_explain(args.name))
     return 0 if stack.config.explain(args.name) else 1
+
+
+def _db(args: argparse.Namespace, rest: list[str]) -> int:
+    from .db import commands as db_commands
+
+    app = _application(args)
+    options = {"url": args.database, "out": sys.stdout}
+    if args.action == "upgrade":
+        options.update(dry_run=args.dry_run, allow_data_loss=args.allow_data_loss)
+    if args.action == "copy":
+        options["to"] = args.to
+    return getattr(db_commands, args.action)(app, **options)
 
 
 def _errors(args: argparse.Namespace, rest: list[str]) -> int:

@@ -51,9 +51,17 @@ class AppTestCase(unittest.TestCase):
 
 
 def copy_demo(target: Path) -> Path:
-    """Copy the demo application (without var/ and environments/) into target."""
+    """Copy the demo application into target and install its database.
+
+    var/, environments/ and production/ are left behind, as a fresh
+    checkout has none of them.
+    """
+    from fw.app import Application
+    from fw.db.commands import install_missing
+
     ignore = shutil.ignore_patterns("var", "environments", "__pycache__", "production")
     shutil.copytree(DEMO, target, ignore=ignore)
+    install_missing(Application(target))
     return target
 
 

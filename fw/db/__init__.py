@@ -34,7 +34,9 @@ def configured_url(config: Configuration) -> str:
     return str(url)
 
 
-def open_database(config: Configuration, root: Path, url: str | None = None) -> Database:
+def open_database(
+    config: Configuration, root: Path, url: str | None = None
+) -> Database:
     """Return a Database for ``url``, or for the configured connection."""
     return Database(url or configured_url(config), root=root)
 

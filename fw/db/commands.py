@@ -7,6 +7,7 @@ for the person at the terminal.
 
 from __future__ import annotations
 
+import logging
 from contextlib import closing
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,14 +19,29 @@ from .schema import Schema
 if TYPE_CHECKING:
     from ..app import Application
 
+log = logging.getLogger(__name__)
 
-def install(app: Application, *, url: str | None, out: TextIO) -> int:
-    """Create every described table that is missing, with its seed rows."""
+
+def install_missing(app: Application, *, url: str | None = None) -> list[str]:
+    """Create the described tables the database lacks; return their names.
+
+    ``python run.py`` calls this at start-up, so a new checkout serves its
+    demo with its tables and sample rows and no command to remember.
+    """
     database, schema = _open(app, url)
     with closing(database):
         done = migrate.install(database, schema)
     created = [step.table for step in done.steps if step.kind == "create"]
-    where = database.url.redacted()
+    if created:
+        where = database.url.redacted()
+        log.info("Installed the tables %s on %s.", ", ".join(created), where)
+    return created
+
+
+def install(app: Application, *, url: str | None, out: TextIO) -> int:
+    """Create every described table that is missing, with its seed rows."""
+    created = install_missing(app, url=url)
+    where = _where(app, url)
     if created:
         out.write(f"Installed {', '.join(created)} on {where}.\n")
     else:
@@ -70,12 +86,17 @@ def copy(app: Application, *, url: str | None, to: str, out: TextIO) -> int:
     source, schema = _open(app, url)
     target = Database(to, root=app.root)
     with closing(source), closing(target):
-        migrate.install(target, schema)
+        migrate.install(target, schema, seed=False)
         counts = copy_database(source, target, schema)
     for name, count in counts.items():
         out.write(f"{name}: {count} rows\n")
     out.write(f"Copied to {target.url.redacted()}; the row counts agree.\n")
     return 0
+
+
+def _where(app: Application, url: str | None) -> str:
+    config = app.layers.without_host().config
+    return open_database(config, app.root, url).url.redacted()
 
 
 def _open(app: Application, url: str | None) -> tuple[Database, Schema]:

@@ -10,6 +10,7 @@ end the row counts of both sides must agree.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -91,11 +92,13 @@ def read_rows(database: Database, table: Table, batch: int = BATCH) -> Iterator[
 
 
 def _from_source(database: Database, table: Table, row: Any) -> list:
-    return [database.dialect.from_db(f, value) for f, value in zip(table.fields, row)]
+    from_db = database.dialect.from_db
+    return [from_db(f, value) for f, value in zip(table.fields, row)]
 
 
 def _to_target(database: Database, table: Table, row: list) -> tuple:
-    return tuple(database.dialect.to_db(f, value) for f, value in zip(table.fields, row))
+    to_db = database.dialect.to_db
+    return tuple(to_db(f, value) for f, value in zip(table.fields, row))
 
 
 def count_rows(database: Database, table: Table) -> int:
@@ -114,6 +117,8 @@ def checksum(database: Database, table: Table) -> str:
 
 
 def _canonical(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if hasattr(value, "normalize") and hasattr(value, "as_tuple"):

@@ -226,7 +226,11 @@ def _resolve_link(table: Table, relation: Relation, tables: Mapping) -> Relation
 
 
 def _link_field(link: Table, pointing_at: str, relation: Relation) -> str:
-    found = [f.name for f in link.fields if f.references and f.references.table == pointing_at]
+    found = [
+        f.name
+        for f in link.fields
+        if f.references and f.references.table == pointing_at
+    ]
     if len(found) != 1:
         raise ConfigError(
             f"The relation {relation.name} cannot tell which field of {link.name} "
@@ -253,7 +257,7 @@ def parse_table(name: str, data: Mapping[str, Any], *, origin: str = "") -> Tabl
         terms=check.terms(data.get("terms", {})),
         hooks=check.hooks(data.get("hooks", {})),
         computed=check.computed(data.get("computed", {}), names),
-        previous_name=check.optional_identifier(data.get("previous_name"), "previous_name"),
+        previous_name=check.previous_name(data),
         seed=check.seed(data.get("seed", []), names),
         description=data.get("description"),
         origin=origin,
@@ -278,8 +282,9 @@ class _Checker:
             )
         return name
 
-    def optional_identifier(self, name: Any, what: str) -> str | None:
-        return None if name is None else self.identifier(name, what)
+    def previous_name(self, spec: Mapping) -> str | None:
+        name = spec.get("previous_name")
+        return None if name is None else self.identifier(name, "previous_name")
 
     def keys(self, data: Any, allowed: set[str], where: str) -> None:
         if not isinstance(data, Mapping):
@@ -314,11 +319,12 @@ class _Checker:
             length=self.length(name, kind, spec),
             precision=self.positive(spec, "precision", name, kind == "decimal"),
             scale=self.scale(name, kind, spec),
-            required=self.flag(spec, "required", name) or self.flag(spec, "primary", name),
+            required=self.flag(spec, "required", name)
+            or self.flag(spec, "primary", name),
             default=spec.get("default"),
             unique=self.flag(spec, "unique", name),
             auto=self.auto(name, kind, spec),
-            previous_name=self.optional_identifier(spec.get("previous_name"), "previous_name"),
+            previous_name=self.previous_name(spec),
             references=self.reference(name, spec),
             description=spec.get("description"),
             label=spec.get("label"),
@@ -391,7 +397,9 @@ class _Checker:
         )
 
     def primary_key(self, data: Mapping, fields: tuple[Field, ...]) -> tuple[str, ...]:
-        marked = tuple(f.name for f in fields if f.required and self._is_primary(data, f))
+        marked = tuple(
+            f.name for f in fields if f.required and self._is_primary(data, f)
+        )
         declared = data.get("primary_key")
         if declared is not None and marked:
             raise self.fail(
@@ -488,7 +496,9 @@ class _Checker:
         if not isinstance(data, (list, tuple)):
             raise self.fail("'seed' must be a list of rows (tables of field values).")
         for row in data:
-            unknown = sorted(set(row) - set(names)) if isinstance(row, Mapping) else ["?"]
+            if not isinstance(row, Mapping):
+                raise self.fail("Each seed row must be a table of field values.")
+            unknown = sorted(set(row) - set(names))
             if unknown:
                 raise self.fail(
                     f"A seed row names {', '.join(unknown)}, which is not a field."

@@ -87,7 +87,8 @@ def _server_url(engine: str, parts, url: str) -> DatabaseURL:
     try:
         port = parts.port or DEFAULT_PORTS[engine]
     except ValueError:
-        raise ConfigError(f"The database URL {_without_password(url)!r} has a bad port.")
+        shown = _without_password(url)
+        raise ConfigError(f"The database URL {shown!r} has a bad port.") from None
     return DatabaseURL(
         engine,
         user=unquote(parts.username) if parts.username else None,

@@ -1,12 +1,13 @@
-"""The home page: the products from configuration, in a template."""
+"""The home page: the products from the database, in a template."""
 
 
 def get(context):
-    catalog = context.config("catalog")
+    db = context.service("db")
+    products = db.table("products").find().order("name")
     return context.render(
         "home",
         {
-            "products": catalog.get("products", []),
+            "products": list(products),
             "host": context.request.host,
             "environment_id": context.app.environment_id,
             "server": context.stack.server,

@@ -73,13 +73,14 @@ def upgrade(
     return found
 
 
-def install(database: Database, schema: Schema) -> Plan:
+def install(database: Database, schema: Schema, *, seed: bool = True) -> Plan:
     """Create every described table that is missing, with its seed rows.
 
     Install is an upgrade from an empty database: tables that already hold
     the described shape are left as they are, and a described table in
     another shape is refused (that is what ``db upgrade`` is for). Tables
-    no description names are left alone.
+    no description names are left alone. ``seed=False`` leaves the new
+    tables empty, for a copy to fill.
     """
     found = status(database, schema)
     different = [s.description for s in found.steps if s.kind != "create"]
@@ -94,7 +95,8 @@ def install(database: Database, schema: Schema) -> Plan:
     found.refused = []
     if found.steps:
         apply(database, found)
-        _seed(database, schema, found)
+        if seed:
+            _seed(database, schema, found)
     return found
 
 

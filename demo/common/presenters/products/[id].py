@@ -5,8 +5,10 @@ from fw import NotFound
 
 def get(context):
     wanted = context.params["id"]
-    for product in context.config("catalog").get("products", []):
-        if str(product["id"]) == wanted:
-            context.title = product["name"]
-            return context.render("product", {"product": product})
-    raise NotFound(f"No product has the id {wanted!r}.")
+    products = context.service("db").table("products")
+    product = products.get(int(wanted)) if wanted.isdigit() else None
+    if product is None:
+        raise NotFound(f"No product has the id {wanted!r}.")
+    context.title = product.name
+    category = product.related("category_id")
+    return context.render("product", {"product": product, "category": category})
