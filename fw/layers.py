@@ -1,7 +1,9 @@
 """Build the stack of layers that serves one request.
 
 The stack is, from the most specific: the requested domain, the server,
-the environment and common. Only common and the environment are known at
+the environment, common, and last fw's own layer (fw/layer/: the sessions
+table, the login and logout presenters), which an application overrides
+like any other. Only common and the environment are known at
 start-up; the environment's configuration names the server, and the
 server's configuration holds the white list of domains, so the rest is
 built per host and kept for the next request to the same host.
@@ -21,6 +23,7 @@ from .finder import Finder, Layer, Listings
 
 log = logging.getLogger(__name__)
 
+BUILTIN_LAYER = Path(__file__).resolve().parent / "layer"
 ENVIRONMENT_CONFIG = "environment"
 SERVER_CONFIG = "server"
 
@@ -58,13 +61,15 @@ class Layers:
         self.listings = listings
         self.environ = environ
         self.common = Layer("common", root / "common")
+        self.builtin = Layer("fw", BUILTIN_LAYER)
         self._by_host: dict[str, Stack] = {}
         self._reset_environment()
 
     def _reset_environment(self) -> None:
         folder = self.root / "environments" / self.environment_id
         self.environment = Layer("environment", folder)
-        self._base = self._stack(None, None, (self.environment, self.common))
+        layers = (self.environment, self.common, self.builtin)
+        self._base = self._stack(None, None, layers)
 
     @property
     def base(self) -> Stack:
@@ -141,7 +146,7 @@ class Layers:
         server_layer = None
         if server:
             server_layer = self._layer("server", self.root / "servers" / server)
-        chosen = (domain, server_layer, self.environment, self.common)
+        chosen = (domain, server_layer, self.environment, self.common, self.builtin)
         return self._stack(host, server, tuple(layer for layer in chosen if layer))
 
     def _layer(self, name: str, folder: Path) -> Layer | None:

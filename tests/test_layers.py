@@ -43,7 +43,7 @@ class HostRulesTestCase(AppTestCase):
         stack = layers_for(self.root).for_host("a.shop.example.com")
 
         names = [layer.name for layer in stack.layers]
-        self.assertEqual(names, ["domain", "server", "environment", "common"])
+        self.assertEqual(names, ["domain", "server", "environment", "common", "fw"])
         self.assertEqual(stack.config.load("settings")["name"], "domain")
 
     def test_white_listed_host_without_a_domain_folder(self):
