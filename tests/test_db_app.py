@@ -49,7 +49,7 @@ class DatabaseServiceTestCase(AppTestCase):
 
     def test_presenters_reach_records_and_hooks_are_layer_services(self):
         app = fw.application(self.root)
-        self.assertEqual(install_missing(app), ["notes"])
+        self.assertEqual(install_missing(app), ["fw_sessions", "notes"])
         client = Client(app)
 
         created = client.post("/notes", data={"title": "Hello World"})

@@ -48,7 +48,7 @@ class DbCommandsTestCase(unittest.TestCase):
         self.assertEqual(before.returncode, 1)
         self.assertIn("Create table products", before.stdout)
         self.assertEqual(installed.returncode, 0, installed.stderr)
-        self.assertIn("Installed categories, products", installed.stdout)
+        self.assertIn("Installed categories, fw_sessions, products", installed.stdout)
         self.assertIn("Nothing to install", again.stdout)
         self.assertEqual(after.returncode, 0)
         self.assertIn("matches the descriptions", after.stdout)

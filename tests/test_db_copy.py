@@ -55,7 +55,13 @@ SCHEMA = {
     }),
 }
 
-COUNTS = {"categories": 100, "tags": 100, "products": 6000, "product_tags": 3800}
+COUNTS = {
+    "categories": 100,
+    "tags": 100,
+    "products": 6000,
+    "product_tags": 3800,
+    "fw_sessions": 0,
+}
 
 
 def fill(database, schema):
@@ -68,6 +74,7 @@ def fill(database, schema):
         "product_tags": sorted({
             (chance.randint(1, 6000), chance.randint(1, 100)) for _ in range(4200)
         })[:3800],
+        "fw_sessions": [],
     }
     for table in schema.dependency_order():
         statement, _ = database.dialect.insert(table, table.field_names)
