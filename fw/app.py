@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from . import environment, errors, routing
+from . import environment, errors, guard, routing
 from .context import Context
-from .exceptions import ConfigError, HTTPError
+from .exceptions import ConfigError, HTTPError, Redirect
 from .finder import Finder, Layer, Listings
 from .layers import Layers, Stack
 from .modules import ModuleCache
 from .pages import status_page
-from .presenters import present
+from .presenters import prepare
 from .request import Request
 from .response import Response, encode_chunks, status_line
 from .services import Services
@@ -67,6 +67,7 @@ class Application:
         )
         self._templates: dict[tuple, Templates] = {}
         self._schemas: dict[tuple, Any] = {}
+        self._access: dict[tuple, Any] = {}
         self._local = threading.local()
 
     def _environment_id(self) -> str:
@@ -134,15 +135,24 @@ class Application:
 
     def records(self, context: Context) -> Any:
         """Return the records of the request's database, hooks found as services."""
+        return self._records(context.stack or self.layers.base, context.service)
+
+    def _records(self, stack: Stack, services: Any) -> Any:
         from .db.records import Records
 
-        stack = context.stack or self.layers.base
-        return Records(
-            self.database(stack),
-            self.schema(stack),
-            services=context.service,
-            root=self.root,
-        )
+        database, schema = self.database(stack), self.schema(stack)
+        return Records(database, schema, services=services, root=self.root)
+
+    def authenticator(self, context: Context | None = None) -> Any:
+        """Return the authenticator over the users table the ``auth`` config names."""
+        from .auth import Authenticator
+
+        if context is None:
+            stack = self.layers.without_host()
+            records = self._records(stack, services=None)
+        else:
+            stack, records = context.stack or self.layers.base, context.service("db")
+        return Authenticator(records, stack.config.load("auth"))
 
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse
@@ -163,11 +173,25 @@ class Application:
         context.stack = self.layers.for_host(request.host)
         return context
 
-    def _respond(self, context: Context) -> Iterator[str | bytes]:
+    def access_list(self, stack: Stack | None = None) -> Any:
+        """Return the access list of a stack's layers (configuration ``acl``)."""
+        from .access import AccessList
+
+        stack = stack or self.layers.base
+        key = tuple(layer.folder for layer in stack.layers)
+        access = None if self.watch else self._access.get(key)
+        if access is None:
+            access = self._access[key] = AccessList.load(stack.config)
+        return access
+
+    def _respond(self, context: Context) -> Iterable[str | bytes]:
         stack = context.stack
         path = context.request.path
         context.route = routing.resolve(stack.finder, stack.config, path)
-        return present(context, context.route)
+        guard.authorize(context, context.route)
+        run = prepare(context, context.route)
+        guard.check_csrf(context)
+        return run()
 
     def _send(
         self,
@@ -186,6 +210,7 @@ class Application:
             else:
                 chunks = encode_chunks(body)
             first = next(chunks, b"")
+            guard.finish_session(context)
         except Exception as error:
             environ = context.request.environ
             yield from self._fail(context, environ, error, start_response)
@@ -230,6 +255,8 @@ class Application:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         context = context or Context(self, Request(environ))
         context.response = Response()
+        if isinstance(error, Redirect):
+            return error.status, list(error.headers.items()), b""
         if isinstance(error, HTTPError):
             log.debug("%s %s: %s", error.status, environ.get("PATH_INFO"), error)
             page = status_page(context, error.status, detail=error.detail)
@@ -296,6 +323,11 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "config": lambda context: context.config,
         "metadata": lambda context: lambda name: _metadata(context, name),
         "db": lambda context: context.app.records(context),
+        "session": guard.load_session,
+        "user": guard.current_user,
+        "roles": lambda context: getattr(context.service("user"), "roles", frozenset()),
+        "auth": lambda context: context.app.authenticator(context),
+        "menu": guard.reachable,
     }
 
 

@@ -49,6 +49,14 @@ class Context:
             self._services[name] = self.app.services.make(name, self.finder, self)
         return self._services[name]
 
+    def loaded_service(self, name: str) -> Any:
+        """Return a service's value if this request made it already, else None."""
+        return self._services.get(name)
+
+    def forget_service(self, name: str) -> None:
+        """Drop a service's value, so the next use makes it again."""
+        self._services.pop(name, None)
+
     @property
     def services(self) -> ServiceNames:
         """Return the services as a mapping of names, for expressions."""
@@ -61,9 +69,21 @@ class Context:
             "params": self.params,
             "settings": self.config("settings"),
             "title": self.title,
+            "csrf_token": self._csrf_token,
+            "csrf_field": self._csrf_field,
             **(values or {}),
         }
         return self.app.templates_for(self).render(template, names)
+
+    def _csrf_token(self) -> str:
+        from . import csrf
+
+        return csrf.token(self.service("session"))
+
+    def _csrf_field(self) -> Any:
+        from . import csrf
+
+        return csrf.field(self.service("session"))
 
     def redirect(self, location: str, status: int = 303) -> bytes:
         """Send the client to ``location``; return the (empty) body."""

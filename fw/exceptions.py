@@ -10,7 +10,9 @@ The tree::
      +-- TemplateError         a template does not parse, or fails while rendering
      +-- ErrorStoreError       an error record cannot be read back
      +-- HeadersSentError      status or headers changed after the body started
-     +-- HTTPError             ends a request with an HTTP status (4xx, 5xx)
+     +-- AuthError             a user, role or password cannot be used as asked
+     +-- HTTPError             ends a request with an HTTP status (3xx, 4xx, 5xx)
+          +-- Redirect         303, to a Location
           +-- BadRequest       400
           +-- Forbidden        403
           +-- NotFound         404
@@ -93,6 +95,10 @@ class HeadersSentError(FwError):
     """Status or headers were changed after the first body chunk was sent."""
 
 
+class AuthError(FwError):
+    """A user, role or password cannot be used as asked: the message says why."""
+
+
 class HTTPError(FwError):
     """End the request with an HTTP error status and the cascade's error page."""
 
@@ -103,6 +109,17 @@ class HTTPError(FwError):
         self.detail = detail
         self.headers = dict(headers or {})
         super().__init__(detail or self.reason)
+
+
+class Redirect(HTTPError):
+    """Send the client to another location (303 See Other)."""
+
+    status = 303
+    reason = "See Other"
+
+    def __init__(self, location: str, *, status: int = 303) -> None:
+        super().__init__(f"See {location}", headers={"Location": location})
+        self.status = status
 
 
 class BadRequest(HTTPError):

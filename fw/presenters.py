@@ -21,7 +21,7 @@ import email.utils
 import json
 import mimetypes
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .context import Context
@@ -37,14 +37,22 @@ LAYOUT_MARK = "\x00fw-content\x00"
 Chunks = Iterable[str | bytes]
 
 
-def present(context: Context, route: Route) -> Chunks:
-    """Run the route's presenter; return the body as an iterator of chunks."""
+def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
+    """Check that the presenter answers the method; return what runs it.
+
+    A method the presenter does not answer raises MethodNotAllowed here,
+    before the checks that need a method it does answer (CSRF) and before
+    any of the presenter's own code runs.
+    """
     _check_method(context, route)
     if route.is_code:
-        return _present_code(context, route)
+        handler = _handler(context.app.modules.load(route.found.path), context)
+        return lambda: _present_code(context, route, handler)
     if route.found.path.suffix in FRAGMENT_EXTENSIONS:
-        return _present_fragment(context, route)
-    return _present_file(context, route)
+        _check_content_method(context)
+        return lambda: _present_fragment(context, route)
+    _check_content_method(context)
+    return lambda: _present_file(context, route)
 
 
 def _check_method(context: Context, route: Route) -> None:
@@ -53,14 +61,13 @@ def _check_method(context: Context, route: Route) -> None:
         raise MethodNotAllowed(headers={"Allow": ", ".join(allowed).upper()})
 
 
-def _present_code(context: Context, route: Route) -> Chunks:
-    module = context.app.modules.load(route.found.path)
-    handler = _handler(module, context.request.method)
+def _present_code(context: Context, route: Route, handler: Any) -> Chunks:
     _apply_settings(context, route, default_type="text/html; charset=utf-8")
     return _body_of(context, route, handler(context))
 
 
-def _handler(module: Any, method: str) -> Any:
+def _handler(module: Any, context: Context) -> Any:
+    method = context.request.method
     names = (method.lower(), "get" if method == "HEAD" else "", "present")
     for name in names if method in CODE_METHODS else ():
         handler = getattr(module, name, None) if name else None
@@ -153,7 +160,6 @@ def _layout_parts(context: Context, route: Route) -> tuple[str, str]:
 
 
 def _present_fragment(context: Context, route: Route) -> Chunks:
-    _check_content_method(context)
     _apply_settings(context, route, default_type="text/html; charset=utf-8")
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
     if _has_layout(context, route) and not _is_document(text):
@@ -162,7 +168,6 @@ def _present_fragment(context: Context, route: Route) -> Chunks:
 
 
 def _present_file(context: Context, route: Route) -> Chunks:
-    _check_content_method(context)
     path = route.found.path
     guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if guessed.startswith("text/") or guessed in ("application/javascript",):

@@ -207,12 +207,19 @@ def _stem(filename: str) -> str:
 
 def list_routes(finder: Finder) -> list[tuple[str, Found]]:
     """Return (URL pattern, file) for every presenter the layers hold, sorted."""
-    routes: dict[str, Found] = {}
+    return [(url, found) for url, _, found in list_presenters(finder)]
+
+
+def list_presenters(finder: Finder) -> list[tuple[str, str, Found]]:
+    """Return (URL pattern, presenter name, file) for every presenter, by URL."""
+    routes: dict[str, tuple[str, Found]] = {}
     _walk(finder, [], routes)
-    return sorted(routes.items())
+    return [(url, name, found) for url, (name, found) in sorted(routes.items())]
 
 
-def _walk(finder: Finder, parts: list[str], routes: dict[str, Found]) -> None:
+def _walk(
+    finder: Finder, parts: list[str], routes: dict[str, tuple[str, Found]]
+) -> None:
     for entry, is_dir in finder.entries(_folder(parts)).items():
         if is_dir:
             if _is_safe(parts + [entry]):
@@ -223,7 +230,8 @@ def _walk(finder: Finder, parts: list[str], routes: dict[str, Found]) -> None:
             continue
         found = _find_presenter(finder, "/".join(parts + [stem]))
         if found is not None:
-            routes.setdefault(_url(parts, stem, found), found)
+            name = _name(parts, stem, found)
+            routes.setdefault(_url(parts, stem, found), (name, found))
 
 
 def _is_safe(parts: list[str]) -> bool:
@@ -232,6 +240,13 @@ def _is_safe(parts: list[str]) -> bool:
     except UnsafeNameError:
         return False
     return True
+
+
+def _name(parts: list[str], stem: str, found: Found) -> str:
+    """Return the presenter's name as routing resolves it (what access lists see)."""
+    if found.path.suffix not in (CODE_EXTENSION, ".html", ".htm"):
+        stem = found.path.name
+    return "/".join(parts + [stem])
 
 
 def _url(parts: list[str], stem: str, found: Found) -> str:

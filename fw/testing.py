@@ -6,21 +6,33 @@
 
 Each request can choose the peer address, the Host and any header, which
 is what error control, the Host white list and access rules depend on.
+The client keeps the cookies it is given, as a browser does, so a login
+holds for the next requests. CSRF checks apply as for a browser: post
+``{"csrf_token": client.form_token("/page/with/form")}`` with a form, or
+make the client with ``csrf_checks=False`` where CSRF is not the point.
 With ``validate=True`` every exchange also passes through
 wsgiref.validate, which fails on anything that breaks PEP 3333.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 from wsgiref.validate import validator
 
 WSGIApp = Callable[..., Any]
+
+# NOTE: the same key as fw.guard.CSRF_EXEMPT, spelled out so that importing
+# the test client does not import the framework's request path.
+CSRF_EXEMPT = "fw.csrf_exempt"
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"')
 
 
 class TestResponse:
@@ -64,10 +76,21 @@ class Client:
         host: str = "localhost",
         remote_addr: str = "127.0.0.1",
         validate: bool = True,
+        csrf_checks: bool = True,
     ) -> None:
         self.app = validator(app) if validate else app
         self.host = host
         self.remote_addr = remote_addr
+        self.csrf_checks = csrf_checks
+        self.cookies: dict[str, str] = {}
+
+    def form_token(self, path: str, **options: Any) -> str:
+        """GET a page and return the CSRF token of its form, as a browser has it."""
+        page = self.get(path, **options)
+        found = _TOKEN.search(page.text)
+        if found is None:
+            raise AssertionError(f"{path} ({page.status}) has no csrf_token field.")
+        return html.unescape(found.group(1))
 
     def get(self, path: str, **options: Any) -> TestResponse:
         """Send a GET request."""
@@ -88,7 +111,20 @@ class Client:
             body = b"".join(chunks)
         finally:
             _close(chunks)
+        self._keep_cookies(started[1])
         return TestResponse(started[0], started[1], body)
+
+    def _keep_cookies(self, headers: list[tuple[str, str]]) -> None:
+        for name, value in headers:
+            if name.lower() != "set-cookie":
+                continue
+            jar = SimpleCookie()
+            jar.load(value)
+            for key, morsel in jar.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(key, None)
+                else:
+                    self.cookies[key] = morsel.value
 
     def stream(self, method: str, path: str, **options: Any) -> tuple[list, Iterator]:
         """Start a request and return (started, chunks) without reading the body.
@@ -112,6 +148,9 @@ class Client:
         scheme: str = "http",
     ) -> tuple[list, Any]:
         """Call the application; return (status, headers) once started, and the body."""
+        headers = dict(headers or {})
+        if self.cookies and not any(k.lower() == "cookie" for k in headers):
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         environ = build_environ(
             method,
             path,
@@ -122,6 +161,8 @@ class Client:
             query=query,
             scheme=scheme,
         )
+        if not self.csrf_checks:
+            environ[CSRF_EXEMPT] = True
         started: list[Any] = []
 
         def start_response(line: str, pairs: list, exc_info: Any = None) -> Any:

@@ -37,6 +37,7 @@ class ClientTestCase(AppTestCase):
     files = FILES
 
     def client(self, **options):
+        options.setdefault("csrf_checks", False)
         return Client(fw.application(self.root), **options)
 
     def stored_errors(self):

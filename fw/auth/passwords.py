@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from ..exceptions import ConfigError, FwError
+from ..exceptions import AuthError, ConfigError
 
 __all__ = [
     "ALGORITHMS",
@@ -57,10 +57,6 @@ _LIMITS: dict[str, dict[str, tuple[int, int]]] = {
 _SCRYPT_MEMORY = 2**30
 _SALT_BYTES = 16
 _KEY_BYTES = {"scrypt": 64, "pbkdf2_sha256": 32}
-
-
-class AuthError(FwError):
-    """A user, role or password cannot be used as asked: the message says why."""
 
 
 def hash_password(
