@@ -73,7 +73,38 @@ def _parser() -> argparse.ArgumentParser:
     stored.set_defaults(handler=_errors)
 
     _add_db_commands(commands, common)
+    _add_access_commands(commands, common)
     return parser
+
+
+def _add_access_commands(commands: argparse._SubParsersAction, common) -> None:
+    users = commands.add_parser("users", help="add users, set passwords and roles")
+    actions = users.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add", parents=[common], help="add a user; the password comes from stdin"
+    )
+    add.add_argument("login")
+    add.add_argument("--roles", default="", help="comma-separated role names")
+    add.set_defaults(handler=_users)
+    passwd = actions.add_parser(
+        "passwd", parents=[common], help="set a password, read from stdin"
+    )
+    passwd.add_argument("login")
+    passwd.set_defaults(handler=_users)
+    roles = actions.add_parser("roles", parents=[common], help="set a user's roles")
+    roles.add_argument("login")
+    roles.add_argument("roles", help="comma-separated role names")
+    roles.set_defaults(handler=_users)
+
+    acl = commands.add_parser("acl", help="explain access decisions")
+    acl_actions = acl.add_subparsers(dest="action", required=True)
+    explain = acl_actions.add_parser(
+        "explain", parents=[common], help="may LOGIN open PRESENTER, and why"
+    )
+    explain.add_argument("login", help="a user's login, or - for an anonymous visitor")
+    explain.add_argument("presenter", help="a presenter name, such as staff/index")
+    explain.add_argument("--host", default=None, help="include this host's layers")
+    explain.set_defaults(handler=_acl_explain)
 
 
 def _add_db_commands(commands: argparse._SubParsersAction, common) -> None:
@@ -154,6 +185,31 @@ def _db(args: argparse.Namespace, rest: list[str]) -> int:
     if args.action == "copy":
         options["to"] = args.to
     return getattr(db_commands, args.action)(app, **options)
+
+
+def _users(args: argparse.Namespace, rest: list[str]) -> int:
+    from .auth import commands as user_commands
+
+    auth = _application(args).authenticator()
+    streams = {"out": sys.stdout}
+    if args.action == "add":
+        return user_commands.users_add(
+            auth, args.login, args.roles, password_stream=sys.stdin, **streams
+        )
+    if args.action == "passwd":
+        return user_commands.users_passwd(
+            auth, args.login, password_stream=sys.stdin, **streams
+        )
+    return user_commands.users_roles(auth, args.login, args.roles, **streams)
+
+
+def _acl_explain(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import guard
+
+    app = _application(args)
+    allowed, text = guard.explain(app, args.login, args.presenter, host=args.host)
+    print(text)
+    return 0 if allowed else 1
 
 
 def _errors(args: argparse.Namespace, rest: list[str]) -> int:

@@ -53,6 +53,10 @@ class Context:
         """Return a service's value if this request made it already, else None."""
         return self._services.get(name)
 
+    def provide(self, name: str, value: Any) -> None:
+        """Give a service's value for this request, instead of making it."""
+        self._services[name] = value
+
     def forget_service(self, name: str) -> None:
         """Drop a service's value, so the next use makes it again."""
         self._services.pop(name, None)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from . import csrf
-from .exceptions import Forbidden, Redirect
+from .exceptions import AuthError, Forbidden, Redirect
 from .redirects import local_path
 from .sessions import COOKIE, Session, SessionStore
 
@@ -127,3 +127,31 @@ def reachable(context: Context) -> list[dict[str, Any]]:
         for url, name in pages
         if name in allowed
     ]
+
+
+def explain(
+    app: Any, login: str, presenter: str, *, host: str | None = None
+) -> tuple[bool, str]:
+    """Say whether the user ``login`` ("-": anonymous) may open ``presenter``.
+
+    The services are this moment's (the clock is now), as for a request to
+    ``host``; the text names the section that allowed it, or why none did.
+    """
+    from .context import Context
+    from .request import Request
+    from .testing import build_environ
+
+    stack = app.layers.for_host(host) if host else app.layers.without_host()
+    request = Request(build_environ("GET", "/", host=host or "localhost"))
+    context = Context(app, request, stack)
+    context.provide("user", None if login == "-" else _user(app, login))
+    access = app.access_list(stack)
+    decision = access.decide(presenter, context.services)
+    return decision.allowed, access.explain(presenter, context.services)
+
+
+def _user(app: Any, login: str) -> Any:
+    user = app.authenticator().find_user(login)
+    if user is None:
+        raise AuthError(f"No user has the login {login!r}.")
+    return user

@@ -108,12 +108,16 @@ class RoutesTestCase(CliTestCase):
     def test_lists_each_presenter_with_its_layer(self) -> None:
         out = self.ok("routes", "--app", self.app)
 
-        rows = {}
+        rows, builtin = {}, {}
         for line in out.splitlines():
             url, kind, layer, file = line.split(maxsplit=3)
+            if layer == "fw":
+                builtin[url] = kind
+                continue
             rows[Path(file).relative_to(self.app / "common" / "presenters")] = (
                 url, kind, layer
             )
+        self.assertEqual(builtin, {"/login": "code", "/logout": "code"})
         self.assertEqual(rows[Path("index.py")], ("/", "code", "common"))
         self.assertEqual(rows[Path("about.html")], ("/about", "content", "common"))
         product = rows[Path("products/[id].py")]

@@ -45,8 +45,8 @@ class DbCommandsTestCase(unittest.TestCase):
         again = self.fw("db", "install")
         after = self.fw("db", "status")
 
-        self.assertEqual(before.returncode, 1)
-        self.assertIn("Create table products", before.stdout)
+        self.assertEqual(before.returncode, 2)
+        self.assertIn("does not exist", before.stderr)
         self.assertEqual(installed.returncode, 0, installed.stderr)
         self.assertIn("Installed categories, fw_sessions, products", installed.stdout)
         self.assertIn("Nothing to install", again.stdout)
@@ -99,13 +99,19 @@ class DbCommandsTestCase(unittest.TestCase):
         self.assertEqual(len(self.rows("SELECT * FROM products", "var/copy.db")), 3)
 
     def test_bad_connections_are_clear_messages(self):
-        for url in ("nonsense", "oracle://x/y", "postgresql://nobody@127.0.0.1:1/x"):
+        for url in (
+            "nonsense",
+            "oracle://x/y",
+            "postgresql://nobody@127.0.0.1:1/x",
+            "sqlite:///var/typo.db",
+        ):
             with self.subTest(url=url):
                 done = self.fw("db", "status", "--database", url)
 
                 self.assertNotEqual(done.returncode, 0)
                 self.assertTrue(done.stderr.startswith("fw: "), done.stderr)
                 self.assertNotIn("Traceback", done.stderr)
+        self.assertFalse((self.app / "var/typo.db").exists())
 
 
 if __name__ == "__main__":

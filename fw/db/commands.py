@@ -12,7 +12,7 @@ from contextlib import closing
 from typing import TYPE_CHECKING, TextIO
 
 from . import migrate, open_database, read_schema
-from .connection import Database
+from .connection import Database, DatabaseError
 from .copy import copy_database
 from .schema import Schema
 
@@ -28,7 +28,7 @@ def install_missing(app: Application, *, url: str | None = None) -> list[str]:
     ``python run.py`` calls this at start-up, so a new checkout serves its
     demo with its tables and sample rows and no command to remember.
     """
-    database, schema = _open(app, url)
+    database, schema = _open(app, url, create=True)
     with closing(database):
         done = migrate.install(database, schema)
     created = [step.table for step in done.steps if step.kind == "create"]
@@ -99,7 +99,18 @@ def _where(app: Application, url: str | None) -> str:
     return open_database(config, app.root, url).url.redacted()
 
 
-def _open(app: Application, url: str | None) -> tuple[Database, Schema]:
+def _open(
+    app: Application, url: str | None, *, create: bool = False
+) -> tuple[Database, Schema]:
+    """Return the database and the schema; only install may create a SQLite file."""
     stack = app.layers.without_host()
     schema = read_schema(stack.finder, watch=False)
-    return open_database(stack.config, app.root, url), schema
+    database = open_database(stack.config, app.root, url)
+    path = database.url.path
+    missing = path is not None and str(path) != ":memory:" and not path.exists()
+    if missing and not create:
+        raise DatabaseError(
+            f"The database file {path} does not exist; check the URL, or run "
+            "'python -m fw db install' to create it."
+        )
+    return database, schema

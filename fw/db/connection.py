@@ -58,7 +58,7 @@ class Database:
         self.dialect = dialect_for(self.url.engine)
         self._connection: Any = None
         self._depth = 0
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[tuple[int, Callable[[], None]]] = []
 
     @property
     def engine(self) -> str:
@@ -99,13 +99,36 @@ class Database:
         cursor = self.connection.cursor()
         try:
             cursor.execute(self.dialect.sql(statement), tuple(params))
-        except Exception:
-            if self._depth == 0:
-                self.connection.rollback()
+        except Exception as error:
+            if _is_disconnect(error):
+                log.warning("Dropped a lost connection to %s.", self.url.redacted())
+                self._drop()
+            elif self._depth == 0:
+                self._rollback()
             raise
         if self._depth == 0:
             self.connection.commit()
         return cursor
+
+    def _rollback(self) -> None:
+        """Roll back; a connection that cannot even do that is dropped.
+
+        A connection the server closed (a restart, an idle timeout) fails
+        this way, and the next use opens a new one.
+        """
+        try:
+            self.connection.rollback()
+        except Exception:
+            log.warning("Dropped a broken connection to %s.", self.url.redacted())
+            self._drop()
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if connection is not None:
+                connection.close()
+        except Exception:
+            log.debug("Closing a broken connection failed too.", exc_info=True)
 
     def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement once per row of parameters (a batch insert)."""
@@ -124,29 +147,45 @@ class Database:
     def transaction(self) -> Iterator[Database]:
         """Run a block in one transaction: commit at the end, roll back on error.
 
-        Nested blocks join the outermost one. Work registered with
-        ``after_commit`` runs once the outermost block has committed, and is
-        dropped when it rolls back.
+        A nested block is a savepoint inside the outer transaction: an error
+        that leaves it undoes its own changes only, and the outer block goes
+        on. Work registered with ``after_commit`` runs once the outermost
+        block has committed, and is dropped with the block that registered
+        it when that block rolls back.
         """
         self._depth += 1
+        level = self._depth
+        savepoint = f"fw_savepoint_{level}" if level > 1 else None
+        if savepoint:
+            self.connection.cursor().execute(f"SAVEPOINT {savepoint}")
+        else:
+            self.dialect.begin(self.connection)
         try:
             yield self
         except BaseException:
             self._depth -= 1
-            if self._depth == 0:
-                self._finish(commit=False)
+            self._undo(level, savepoint)
             raise
         self._depth -= 1
-        if self._depth == 0:
-            self._finish(commit=True)
+        if savepoint:
+            self.connection.cursor().execute(f"RELEASE SAVEPOINT {savepoint}")
+        else:
+            self._finish()
 
-    def _finish(self, *, commit: bool) -> None:
-        waiting, self._after_commit = self._after_commit, []
-        if not commit:
-            self.connection.rollback()
+    def _undo(self, level: int, savepoint: str | None) -> None:
+        kept = [(at, work) for at, work in self._after_commit if at < level]
+        self._after_commit = kept
+        if savepoint is None:
+            self._rollback()
             return
+        cursor = self.connection.cursor()
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        cursor.execute(f"RELEASE SAVEPOINT {savepoint}")
+
+    def _finish(self) -> None:
+        waiting, self._after_commit = self._after_commit, []
         self.connection.commit()
-        for work in waiting:
+        for _, work in waiting:
             try:
                 work()
             except Exception:
@@ -157,7 +196,7 @@ class Database:
         if self._depth == 0:
             work()
         else:
-            self._after_commit.append(work)
+            self._after_commit.append((self._depth, work))
 
     @property
     def in_transaction(self) -> bool:
@@ -166,9 +205,25 @@ class Database:
 
     def close(self) -> None:
         """Close the connection, if it was opened."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._drop()
+
+
+_LOST_CONNECTION_CODES = {2006, 2013, 2055}
+
+
+def _is_disconnect(error: Exception) -> bool:
+    """Say whether a driver error means the connection itself is gone.
+
+    DB-API drivers raise InterfaceError for a connection that no longer
+    works (pg8000's "network error"), or let the socket's own error through;
+    MySQL's lost connections are OperationalErrors with the codes 2006, 2013
+    and 2055.
+    """
+    kind = type(error).__name__
+    if kind == "InterfaceError" or isinstance(error, OSError):
+        return True
+    code = error.args[0] if error.args else None
+    return kind == "OperationalError" and code in _LOST_CONNECTION_CODES
 
 
 def _connect_sqlite(path: Path | None) -> sqlite3.Connection:

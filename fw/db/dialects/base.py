@@ -15,8 +15,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 from ..schema import Field, Index, Table
@@ -85,6 +85,9 @@ class Dialect:
             return statement
         return statement.replace("%", "%%").replace("?", self.placeholder)
 
+    def begin(self, connection: Any) -> None:
+        """Open a transaction where the driver would not (its first statement does)."""
+
     def to_db(self, column: Field, value: Any) -> Any:
         """Convert a Python value of a field to what the driver stores."""
         if value is None:
@@ -92,7 +95,9 @@ class Dialect:
         if column.type == "json":
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
         if column.type == "decimal":
-            return Decimal(str(value))
+            return _rounded(column, Decimal(str(value)))
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(timezone.utc).replace(tzinfo=None)
         return value
 
     def from_db(self, column: Field, value: Any) -> Any:
@@ -385,6 +390,14 @@ _CANONICAL = {
 }
 
 
+def _rounded(column: Field, number: Decimal) -> Decimal:
+    if column.scale is None or not number.is_finite():
+        return number
+    with localcontext() as context:
+        context.prec = max(number.adjusted() + column.scale + 2, 28)
+        return number.quantize(Decimal(1).scaleb(-column.scale))
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -411,8 +424,8 @@ def _time(value: Any) -> time:
     if isinstance(value, time):
         return value
     if hasattr(value, "total_seconds"):
-        seconds = int(value.total_seconds())
-        return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+        seconds, micro = divmod(round(value.total_seconds() * 1_000_000), 1_000_000)
+        return time(seconds // 3600, seconds // 60 % 60, seconds % 60, micro)
     return time.fromisoformat(str(value))
 
 

@@ -91,6 +91,12 @@ class PostgreSQLDialect(Dialect):
     name = "postgresql"
     placeholder = "%s"
 
+    def from_db(self, column: Field, value: Any) -> Any:
+        """Read a value back; pg8000 has already decoded JSONB into Python."""
+        if column.type == "json":
+            return value
+        return super().from_db(column, value)
+
     def column_type(self, column: Field) -> str:
         """Return the PostgreSQL type of a field."""
         if column.type == "decimal":

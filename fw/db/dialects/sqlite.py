@@ -72,13 +72,19 @@ class SQLiteDialect(Dialect):
             return None
         return super().primary_key_clause(table)
 
+    def begin(self, connection: Any) -> None:
+        """Begin explicitly: sqlite3 would begin only at the first change, and a
+        savepoint opened before it would then commit when released."""
+        if not connection.in_transaction:
+            connection.execute("BEGIN")
+
     def to_db(self, column: Field, value: Any) -> Any:
         """Store dates as ISO text, decimals as text numbers, booleans as 0/1."""
+        value = super().to_db(column, value)
         if isinstance(value, datetime):
             return value.isoformat(sep=" ")
         if isinstance(value, (date, time)):
             return value.isoformat()
-        value = super().to_db(column, value)
         if isinstance(value, Decimal):
             return str(value)
         if isinstance(value, bool):

@@ -144,8 +144,6 @@ def _foreign_keys_off(database: Database) -> Iterator[None]:
 def _run_transaction(database: Database, steps: list[Step]) -> None:
     with database.transaction():
         cursor = database.connection.cursor()
-        if database.engine == "sqlite":
-            cursor.execute("BEGIN")
         for step in steps:
             _run_step(cursor, step, "nothing was applied")
         if database.engine == "sqlite":

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -32,6 +32,10 @@ OPERATORS = {
 }
 PATTERNS = ("like", "startswith", "endswith", "contains")
 OTHERS = ("in", "isnull")
+# NOTE: integer fields are 32-bit on PostgreSQL and MariaDB; SQLite would
+# take more, so the same limit is checked for every engine.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+MAX_IN = 1000
 ALL_OPERATORS = (*OPERATORS, *PATTERNS, *OTHERS)
 ESCAPE = "!"
 
@@ -142,6 +146,11 @@ def _within(dialect: Dialect, column: Field, quoted: str, value: Any) -> Conditi
             f"{type(value).__name__}."
         )
     values = tuple(db_value(dialect, column, item) for item in value)
+    if len(values) > MAX_IN:
+        raise QueryError(
+            f"The filter {column.name}__in got {len(values)} values; give at most "
+            f"{MAX_IN}, or filter another way."
+        )
     if not values:
         return Condition("1 = 0")
     marks = ", ".join("?" for _ in values)
@@ -236,16 +245,33 @@ def check_text(column: Field, value: Any) -> str:
 def _integer(column: Field, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError(value)
-    return int(value)
+    if isinstance(value, str) and len(value) > 20:
+        raise ValueError(value)
+    number = int(value)
+    if not INTEGER_MIN <= number <= INTEGER_MAX:
+        raise ValueError(value)
+    return number
 
 
 def _decimal(column: Field, value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise TypeError(value)
+    if isinstance(value, str) and len(value) > 100:
+        raise ValueError(value)
     number = Decimal(str(value))
     if not number.is_finite():
         raise ValueError(value)
-    return number
+    return fit_decimal(column, number)
+
+
+def fit_decimal(column: Field, number: Decimal) -> Decimal:
+    """Round a number to its field's scale; ValueError when it has too many digits."""
+    scale, precision = column.scale or 0, column.precision or 38
+    if number.adjusted() >= precision - scale:
+        raise ValueError(number)
+    with localcontext() as context:
+        context.prec = precision + 2
+        return number.quantize(Decimal(1).scaleb(-scale))
 
 
 def _boolean(column: Field, value: Any) -> bool:
@@ -301,8 +327,8 @@ _CONVERTERS = {
     "json": _json,
 }
 _EXPECTED = {
-    "integer": "give a whole number",
-    "decimal": "give a Decimal, a number or its text",
+    "integer": "give a whole number from -2147483648 to 2147483647",
+    "decimal": "give a Decimal, a number or its text, within the field's digits",
     "text": "give text",
     "boolean": "give True or False",
     "date": "give a date or its ISO text (2024-05-31)",
