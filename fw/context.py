@@ -73,6 +73,7 @@ class Context:
             "params": self.params,
             "settings": self.config("settings"),
             "title": self.title,
+            "user": self.service("user"),
             "csrf_token": self._csrf_token,
             "csrf_field": self._csrf_field,
             **(values or {}),

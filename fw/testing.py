@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 from wsgiref.validate import validator
 
 WSGIApp = Callable[..., Any]
@@ -184,13 +184,13 @@ def build_environ(
     scheme: str = "http",
 ) -> dict[str, Any]:
     """Return a WSGI environ for one request, as a server would build it."""
-    parts = urlsplit(path)
+    raw_path, _, raw_query = path.partition("?")
     body, content_type = _encode_body(data)
-    query_string = parts.query or (urlencode(query) if query else "")
+    query_string = raw_query or (urlencode(query) if query else "")
     environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": parts.path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": raw_path.encode("utf-8").decode("latin-1"),
         "QUERY_STRING": query_string,
         "SERVER_NAME": host.split(":")[0] or "localhost",
         "SERVER_PORT": "443" if scheme == "https" else "80",

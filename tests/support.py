@@ -60,7 +60,7 @@ def copy_demo(target: Path) -> Path:
     from fw.db.commands import install_missing
 
     ignore = shutil.ignore_patterns("var", "environments", "__pycache__", "production")
-    shutil.copytree(DEMO, target, ignore=ignore)
+    shutil.copytree(DEMO, target, ignore=ignore, dirs_exist_ok=True)
     install_missing(Application(target))
     return target
 

@@ -73,7 +73,12 @@ class DbCommandsTestCase(unittest.TestCase):
 
     def test_a_drop_is_refused_without_the_flag(self):
         self.fw("db", "install")
-        self.describe("users", lambda d: d["fields"].pop("name"))
+        def drop_name(description):
+            description["fields"].pop("name")
+            for row in description["seed"]:
+                row.pop("name")
+
+        self.describe("users", drop_name)
 
         refused = self.fw("db", "upgrade")
         allowed = self.fw("db", "upgrade", "--allow-data-loss")
