@@ -24,6 +24,7 @@ _EXPORTS = {
     "HTTPError": "fw.exceptions",
     "MethodNotAllowed": "fw.exceptions",
     "NotFound": "fw.exceptions",
+    "Redirect": "fw.exceptions",
     "application": "fw.app",
 }
 
