@@ -113,9 +113,18 @@ class Dialect:
     table_options = ""
     name_limit = 63
 
+    # Each dialect names its types: the fixed ones, decimals, unbounded text.
+    types: dict[str, str] = {}
+    decimal_type = "NUMERIC"
+    long_text_type = "TEXT"
+
     def column_type(self, column: Field) -> str:
         """Return the column type for a field, such as VARCHAR(80)."""
-        raise NotImplementedError
+        if column.type == "decimal":
+            return f"{self.decimal_type}({column.precision},{column.scale or 0})"
+        if column.type in ("text", "file"):
+            return f"VARCHAR({column.length})" if column.length else self.long_text_type
+        return self.types[column.type]
 
     def boolean_literal(self, value: bool) -> str:
         """Return the literal of a boolean value."""

@@ -91,15 +91,10 @@ class MySQLDialect(Dialect):
     quote_char = "`"
     transactional_ddl = False
     name_limit = 64
+    types = _TYPES
+    decimal_type = "DECIMAL"
+    long_text_type = "LONGTEXT"
     table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
-
-    def column_type(self, column: Field) -> str:
-        """Return the MariaDB type of a field."""
-        if column.type == "decimal":
-            return f"DECIMAL({column.precision},{column.scale or 0})"
-        if column.type in ("text", "file"):
-            return f"VARCHAR({column.length})" if column.length else "LONGTEXT"
-        return _TYPES[column.type]
 
     def string_literal(self, text: str) -> str:
         """Quote a string, doubling backslashes, which MariaDB reads as escapes."""

@@ -90,20 +90,13 @@ class PostgreSQLDialect(Dialect):
 
     name = "postgresql"
     placeholder = "%s"
+    types = _TYPES
 
     def from_db(self, column: Field, value: Any) -> Any:
         """Read a value back; pg8000 has already decoded JSONB into Python."""
         if column.type == "json":
             return value
         return super().from_db(column, value)
-
-    def column_type(self, column: Field) -> str:
-        """Return the PostgreSQL type of a field."""
-        if column.type == "decimal":
-            return f"NUMERIC({column.precision},{column.scale or 0})"
-        if column.type in ("text", "file"):
-            return f"VARCHAR({column.length})" if column.length else "TEXT"
-        return _TYPES[column.type]
 
     def auto_clause(self, column: Field) -> str:
         """Number the key from an identity sequence, accepting given keys too."""

@@ -49,14 +49,7 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     can_alter = False
     name_limit = 128
-
-    def column_type(self, column: Field) -> str:
-        """Return the declared type of a field."""
-        if column.type == "decimal":
-            return f"NUMERIC({column.precision},{column.scale or 0})"
-        if column.type in ("text", "file"):
-            return f"VARCHAR({column.length})" if column.length else "TEXT"
-        return _TYPES[column.type]
+    types = _TYPES
 
     def boolean_literal(self, value: bool) -> str:
         """Return 1 or 0: SQLite stores booleans as integers."""
