@@ -182,6 +182,11 @@ class Application:
         access = None if self.watch else self._access.get(key)
         if access is None:
             access = self._access[key] = AccessList.load(stack.config)
+            if not access.configured and stack.finder.find("config/acl"):
+                log.warning(
+                    "The access list %s holds no sections, so every page is open.",
+                    stack.finder.find("config/acl").path,
+                )
         return access
 
     def _respond(self, context: Context) -> Iterable[str | bytes]:
@@ -255,12 +260,14 @@ class Application:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         context = context or Context(self, Request(environ))
         context.response = Response()
-        if isinstance(error, Redirect):
-            return error.status, list(error.headers.items()), b""
         if isinstance(error, HTTPError):
             log.debug("%s %s: %s", error.status, environ.get("PATH_INFO"), error)
-            page = status_page(context, error.status, detail=error.detail)
-            return error.status, list(error.headers.items()), page.encode()
+            page = b""
+            if not isinstance(error, Redirect):
+                page = status_page(context, error.status, detail=error.detail).encode()
+            guard.finish_session(context)
+            headers = [*error.headers.items(), *context.response.headers]
+            return error.status, headers, page
         record = self._record(context, environ, error)
         if not self.production and context.request.is_local:
             page = errors.render_developer_page(record)

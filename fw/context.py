@@ -27,6 +27,7 @@ class Context:
         self.stack = stack
         self.route: Route | None = None
         self.title: str | None = None
+        self.use_layout: bool | None = None
         self._services: dict[str, Any] = {}
 
     @property

@@ -54,21 +54,27 @@ def field(session: MutableMapping[str, Any]) -> Markup:
 
 
 def check(
-    request: Request, session: MutableMapping[str, Any], *, host: str | None = None
+    request: Request,
+    session: MutableMapping[str, Any],
+    *,
+    host: str | None = None,
+    scheme: str | None = None,
 ) -> None:
     """Refuse a state-changing request from another origin or without the token.
 
-    ``host`` is the host and port the client addressed ("example.com:8443");
-    by default the request's Host header. Safe methods always pass.
+    ``host`` is the host and port the client addressed ("example.com:8443")
+    and ``scheme`` its scheme; by default the request's Host header and
+    WSGI scheme (behind a trusted proxy, fw passes what the proxy says).
+    Safe methods always pass.
     """
     if request.method in SAFE_METHODS:
         return
 
-    _check_origin(request, host or _request_host(request))
+    _check_origin(request, host or _request_host(request), scheme or request.scheme)
     _check_token(request, session)
 
 
-def _check_origin(request: Request, host: str) -> None:
+def _check_origin(request: Request, host: str, scheme: str) -> None:
     headers = request.headers
     claimed = headers.get("origin") or None
     which = "Origin"
@@ -77,7 +83,7 @@ def _check_origin(request: Request, host: str) -> None:
     if claimed is None:
         return
 
-    expected = _origin(f"{request.scheme}://{host}")
+    expected = _origin(f"{scheme}://{host}")
     actual = _origin(claimed)
     if actual is None or actual != expected:
         log.warning("CSRF check refused %s %r for %s.", which, claimed, host)

@@ -160,6 +160,11 @@ def is_local_request(environ: Mapping[str, str], trusted: Iterable[str] = ()) ->
     return _is_loopback_address(peer) and not _is_forwarded(environ)
 
 
+def from_trusted_proxy(environ: Mapping[str, str], trusted: Iterable[str]) -> bool:
+    """Say whether the request's peer is one of the trusted proxies."""
+    return _is_trusted(environ.get("REMOTE_ADDR", ""), trusted)
+
+
 def _is_forwarded(environ: Mapping[str, str]) -> bool:
     return any(key in environ for key in _FORWARDING) or any(
         key.startswith("HTTP_X_FORWARDED_") for key in environ

@@ -11,7 +11,7 @@ the session's CSRF token and come from this site's origin.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from . import csrf
 from .exceptions import AuthError, Forbidden, Redirect
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .routing import Route
 
 LOGIN = "/login"
+LOGIN_PRESENTER = "login"
+_PATH_KEPT = "/!$&'()*+,;=:@~"
 # NOTE: a WSGI environ key, which no HTTP client can set; fw.testing's
 # Client(csrf_checks=False) sets it, as Django's test client does.
 CSRF_EXEMPT = "fw.csrf_exempt"
@@ -37,7 +39,7 @@ def authorize(context: Context, route: Route) -> None:
     decision = access.decide(route.name, context.services)
     if decision.allowed:
         return
-    if context.service("user") is None:
+    if context.service("user") is None and route.name != LOGIN_PRESENTER:
         raise Redirect(login_url(context))
     raise Forbidden("Your account may not open this page.")
 
@@ -45,7 +47,8 @@ def authorize(context: Context, route: Route) -> None:
 def login_url(context: Context) -> str:
     """Return the login page's URL, with the requested page as a safe ``next``."""
     request = context.request
-    wanted = request.path + (f"?{request.query_string}" if request.query_string else "")
+    path = quote(request.path, safe=_PATH_KEPT)
+    wanted = path + (f"?{request.query_string}" if request.query_string else "")
     return f"{LOGIN}?{urlencode({'next': local_path(wanted)})}"
 
 
@@ -54,7 +57,9 @@ def check_csrf(context: Context) -> None:
     request = context.request
     if request.environ.get(CSRF_EXEMPT) or request.method in csrf.SAFE_METHODS:
         return
-    csrf.check(request, context.service("session"))
+    scheme, host = request.public_origin
+    session = context.service("session")
+    csrf.check(request, session, host=host or None, scheme=scheme)
 
 
 def store(context: Context) -> SessionStore:

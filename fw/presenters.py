@@ -116,13 +116,19 @@ def _json(value: Any, route: Route) -> str:
 
 
 def _has_layout(context: Context, route: Route) -> bool:
+    """Say whether the body goes into the layout.
+
+    GET and HEAD pages do, Ajax requests and other methods do not, unless
+    the presenter set ``context.use_layout`` (a form page answering its own
+    POST with errors sets it to True).
+    """
     request = context.request
     content_type = context.response.get_header("Content-Type") or ""
+    wanted = context.use_layout
+    if wanted is None:
+        wanted = request.method in CONTENT_METHODS and not request.is_ajax
     return bool(
-        route.settings.get("layout")
-        and request.method in CONTENT_METHODS
-        and not request.is_ajax
-        and content_type.startswith("text/html")
+        route.settings.get("layout") and wanted and content_type.startswith("text/html")
     )
 
 

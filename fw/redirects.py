@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 _UNSAFE = set("\\\x00\r\n\t")
+# NOTE: what a URL may hold as it is; everything else (spaces, non-ASCII)
+# is percent-encoded, so the result can go into a Location header.
+_KEPT = "/?#[]@!$&'()*+,;=%:~"
 
 
 def local_path(value: str | None, default: str = "/") -> str:
-    """Return ``value`` when it is a path on this site, else ``default``.
+    """Return ``value``, percent-encoded, when it is a path on this site.
+
+    Anything else gives ``default``.
 
     Only an absolute path is accepted: no scheme, no host, no ``//`` or
     ``/\\`` that browsers read as another host, no control characters,
@@ -19,7 +24,7 @@ def local_path(value: str | None, default: str = "/") -> str:
     for text in (value, unquote(value)):
         if not _is_local(text):
             return default
-    return value
+    return quote(value, safe=_KEPT)
 
 
 def _is_local(text: str) -> bool:

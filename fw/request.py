@@ -110,6 +110,22 @@ class Request:
         """Return the client's address, as a trusted proxy forwarded it."""
         return environment.client_address(self.environ, self.trusted_proxies)
 
+    @cached_property
+    def public_origin(self) -> tuple[str, str]:
+        """Return (scheme, host[:port]) as the client addressed this site.
+
+        Behind a trusted proxy, X-Forwarded-Proto and X-Forwarded-Host say
+        it; from anyone else those headers are ignored.
+        """
+        environ = self.environ
+        scheme, host = self.scheme, environ.get("HTTP_HOST") or ""
+        if environment.from_trusted_proxy(environ, self.trusted_proxies):
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip()
+            forwarded = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[0].strip()
+            scheme = proto.lower() if proto.lower() in ("http", "https") else scheme
+            host = forwarded or host
+        return scheme, host
+
     @property
     def is_ajax(self) -> bool:
         """Say whether the request came from a script (X-Requested-With)."""

@@ -146,7 +146,7 @@ def _follow(
         return _match(finder, done, rest, params, implied=implied)
     found = _find_presenter(finder, "/".join(done))
     if found is not None:
-        return "/".join(done), found, params
+        return _name(done[:-1], _stem(found.path.name), found), found, params
     if finder.find_folders(_folder(done)):
         return _match(finder, done, [INDEX], params, implied=True)
     return None
@@ -243,7 +243,13 @@ def _is_safe(parts: list[str]) -> bool:
 
 
 def _name(parts: list[str], stem: str, found: Found) -> str:
-    """Return the presenter's name as routing resolves it (what access lists see)."""
+    """Return the presenter's one name, however the URL spelled it.
+
+    Pages (code and HTML) are named without their extension, other files
+    with it: ``/about`` and ``/about.html`` are both ``about``, and
+    ``/data`` and ``/data.txt`` both ``data.txt``. Access lists decide on
+    this name.
+    """
     if found.path.suffix not in (CODE_EXTENSION, ".html", ".htm"):
         stem = found.path.name
     return "/".join(parts + [stem])

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 from wsgiref.validate import validator
 
 WSGIApp = Callable[..., Any]
@@ -183,14 +183,18 @@ def build_environ(
     query: Mapping[str, str] | None = None,
     scheme: str = "http",
 ) -> dict[str, Any]:
-    """Return a WSGI environ for one request, as a server would build it."""
+    """Return a WSGI environ for one request, as a server would build it.
+
+    As servers do, the path is percent-decoded into PATH_INFO (as latin-1
+    text holding the bytes, per PEP 3333).
+    """
     raw_path, _, raw_query = path.partition("?")
     body, content_type = _encode_body(data)
     query_string = raw_query or (urlencode(query) if query else "")
     environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": raw_path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
         "QUERY_STRING": query_string,
         "SERVER_NAME": host.split(":")[0] or "localhost",
         "SERVER_PORT": "443" if scheme == "https" else "80",

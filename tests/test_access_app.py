@@ -102,7 +102,7 @@ class AccessRulesMixin:
 
     def test_a_failed_login_looks_the_same_for_any_login(self):
         pages = []
-        for login in ("admin", "nobody"):
+        for login in ("customer", "nobody"):
             client = self.client()
             page = self.log_in(client, login, password="wrong")
             text = re.sub(r'value="[^"]{43}"', "TOKEN", page.text)
@@ -110,6 +110,7 @@ class AccessRulesMixin:
 
         self.assertEqual(pages[0][0], 401)
         self.assertIn("not right", pages[0][1])
+        self.assertIn("<!doctype html>", pages[0][1])
         self.assertEqual(pages[0], pages[1])
 
     def test_logout_ends_the_login(self):
@@ -192,6 +193,62 @@ class SQLiteAccessTestCase(AccessRulesMixin, DemoAppTestCase):
 
         self.assertEqual(status, 200)
         self.assertIn("Ada Admin", body)
+
+    def test_one_name_per_presenter_however_the_url_spells_it(self):
+        (self.root / "common/presenters/admin.html").unlink(missing_ok=True)
+        client = self.client()
+        self.log_in(client, "customer")
+
+        self.assertEqual(client.get("/about.html").status, 200)
+        self.assertIn(client.get("/admin.py").status, (403, 404))
+
+    def test_the_login_page_is_never_sent_to_itself(self):
+        acl = self.root / "common/config/acl.xml"
+        acl.write_text(acl.read_text().replace("<item>login</item>", ""))
+
+        page = self.client().get("/login")
+
+        self.assertEqual(page.status, 403)
+
+    def test_non_ascii_next_survives_the_login(self):
+        (self.root / "common/presenters/staff/[page].py").write_text(
+            "def get(context):\n    return context.params['page']\n"
+        )
+        client = self.client()
+
+        first = client.get("/staff/日本")
+        token = client.form_token(first.header("Location"))
+        done = client.post("/login", data={
+            "login": "admin", "password": "demo", "csrf_token": token,
+            "next": "/staff/日本",
+        })
+
+        self.assertEqual(first.header("Location"),
+                         "/login?next=%2Fstaff%2F%25E6%2597%25A5%25E6%259C%25AC")
+        self.assertEqual(done.header("Location"), "/staff/%E6%97%A5%E6%9C%AC")
+        self.assertEqual(client.get(done.header("Location")).text.count("日本"), 1)
+
+    def test_csrf_behind_a_trusted_https_proxy(self):
+        settings = self.root / "common/config/settings.json"
+        settings.write_text(settings.read_text().replace(
+            '"trusted_proxies": []', '"trusted_proxies": ["10.0.0.1"]'
+        ))
+        client = self.client(remote_addr="10.0.0.1")
+        token = client.form_token("/login")
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example"}
+
+        done = client.post(
+            "/login",
+            data={"login": "admin", "password": "demo", "csrf_token": token},
+            headers={"Origin": "https://shop.example", **proxied},
+        )
+        forged = self.client(remote_addr="192.0.2.9").post(
+            "/login", data={"csrf_token": token},
+            headers={"Origin": "https://shop.example", **proxied},
+        )
+
+        self.assertEqual(done.status, 303)
+        self.assertEqual(forged.status, 403)
 
     def test_the_menu_lists_what_the_user_may_reach(self):
         self.write_menu_presenter()

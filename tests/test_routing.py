@@ -39,7 +39,8 @@ class RoutingTestCase(AppTestCase):
         cases = {
             "/": ("index", "common", {}),
             "/about": ("about", "server", {}),
-            "/about.html": ("about.html", "server", {}),
+            "/about.html": ("about", "server", {}),
+            "/css/site": ("css/site.css", "common", {}),
             "/css/site.css": ("css/site.css", "common", {}),
             "/docs": ("docs/index", "common", {}),
             "/docs/": ("docs/index", "common", {}),

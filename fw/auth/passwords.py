@@ -86,6 +86,9 @@ def verify_password(
     parsed = _parse(stored)
     if parsed is None or not isinstance(password, str) or len(password) > max_length:
         return False
+    # NOTE: scrypt and PBKDF2 pad the key with NULs, so "demo\0" would match.
+    if "\x00" in password:
+        return False
 
     algorithm, params, salt, key = parsed
     derived = _derive(algorithm, params, _encoded(password), salt, length=len(key))

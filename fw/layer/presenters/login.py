@@ -19,6 +19,7 @@ def post(context):
     user = context.service("auth").authenticate(login, password)
     if user is None:
         context.response.status = 401
+        context.use_layout = True
         return _page(context, next_path=form.get("next", "/"), login=login, failed=True)
     guard.log_in(context, user)
     return context.redirect(local_path(form.get("next"), "/"))
