@@ -135,7 +135,8 @@ class ErrorsTestCase(CliTestCase):
     def test_list_show_and_prune_the_error_of_a_failing_request(self) -> None:
         (self.app / "common" / "presenters" / "boom.py").write_text(FAILING_PRESENTER)
         acl = self.app / "common" / "config" / "acl.xml"
-        acl.write_text(acl.read_text().replace("<item>about</item>", "<item>boom</item>"))
+        text = acl.read_text().replace("<item>about</item>", "<item>boom</item>")
+        acl.write_text(text)
         page = Client(fw.application(self.app)).get("/boom")
         self.assertEqual(page.status, 500)
         stored = list((self.app / "var" / "errors").glob("*.json"))
