@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from . import environment, errors, guard, routing
+from . import environment, errors, guard, language, routing
 from .context import Context
 from .exceptions import ConfigError, HTTPError, Redirect
 from .finder import Finder, Layer, Listings
@@ -335,6 +335,8 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "roles": lambda context: getattr(context.service("user"), "roles", frozenset()),
         "auth": lambda context: context.app.authenticator(context),
         "menu": guard.reachable,
+        "texts": language.make_texts,
+        "language": language.choose_language,
     }
 
 

@@ -69,6 +69,8 @@ class Context:
 
     def render(self, template: str, values: Mapping[str, Any] | None = None) -> str:
         """Render a template found through this request's layers."""
+        from . import language
+
         names = {
             "request": self.request,
             "params": self.params,
@@ -77,6 +79,7 @@ class Context:
             "user": self.service("user"),
             "csrf_token": self._csrf_token,
             "csrf_field": self._csrf_field,
+            **language.template_helpers(self),
             **(values or {}),
         }
         return self.app.templates_for(self).render(template, names)

@@ -117,7 +117,15 @@ class RoutesTestCase(CliTestCase):
             rows[Path(file).relative_to(self.app / "common" / "presenters")] = (
                 url, kind, layer
             )
-        self.assertEqual(builtin, {"/login": "code", "/logout": "code"})
+        self.assertEqual(
+            builtin,
+            {
+                "/fw/[script]": "code",
+                "/language": "code",
+                "/login": "code",
+                "/logout": "code",
+            },
+        )
         self.assertEqual(rows[Path("index.py")], ("/", "code", "common"))
         self.assertEqual(rows[Path("about.html")], ("/about", "content", "common"))
         product = rows[Path("products/[id].py")]

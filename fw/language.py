@@ -1,0 +1,56 @@
+"""The visitor's language, and texts in it, for one request.
+
+The language is the one the visitor chose (kept in the session), else the
+best match of the Accept-Language header among the languages the layers
+hold texts for, else the application's default (``language`` in
+``config/settings.*``, "en" without one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .i18n import Texts, choose
+from .sessions import COOKIE
+
+if TYPE_CHECKING:
+    from .context import Context
+
+SESSION_KEY = "language"
+DEFAULT = "en"
+
+
+def default_language(context: Context) -> str:
+    """Return the application's default language from its settings."""
+    return str(context.config("settings").get("language") or DEFAULT)
+
+
+def make_texts(context: Context) -> Texts:
+    """Return the texts of the request's layers (service ``texts``)."""
+    return Texts(
+        context.finder, default=default_language(context), watch=context.app.watch
+    )
+
+
+def choose_language(context: Context) -> str:
+    """Return the language to answer in (service ``language``)."""
+    chosen = None
+    if context.request.cookies.get(COOKIE):
+        chosen = context.service("session").get(SESSION_KEY)
+    available = context.service("texts").languages() or [default_language(context)]
+    header = context.request.headers.get("accept-language")
+    return choose(chosen, header, available, default=default_language(context))
+
+
+def template_helpers(context: Context) -> dict[str, Any]:
+    """Return ``t``, ``plural`` and ``language`` for templates."""
+
+    def t(key: str, values: Any = None) -> str:
+        texts = context.service("texts")
+        return texts.text(context.service("language"), key, values)
+
+    def plural(key: str, count: Any, values: Any = None) -> str:
+        texts = context.service("texts")
+        return texts.plural(context.service("language"), key, count, values)
+
+    return {"t": t, "plural": plural, "language": context.service("language")}

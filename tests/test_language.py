@@ -1,0 +1,70 @@
+"""The visitor's language on the demo, and fw's browser scripts served."""
+
+import sqlite3
+import tempfile
+import unittest
+from pathlib import Path
+
+import fw
+from fw.testing import Client
+
+from .support import copy_demo
+
+
+class LanguageTestCase(unittest.TestCase):
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.root = copy_demo(Path(temp.name) / "demo")
+        self.client = Client(fw.application(self.root))
+
+    def session_rows(self):
+        with sqlite3.connect(self.root / "var/app.db") as connection:
+            return connection.execute("SELECT COUNT(*) FROM fw_sessions").fetchone()[0]
+
+    def test_accept_language_chooses_and_the_default_answers_the_rest(self):
+        spanish = self.client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"})
+        german = self.client.get("/", headers={"Accept-Language": "de"})
+        garbage = self.client.get("/", headers={"Accept-Language": ";;q=x,\x7f"})
+
+        self.assertIn("Bienvenido a fw demo", spanish.text)
+        self.assertIn("3 productos", spanish.text)
+        self.assertIn('lang="es"', spanish.text)
+        self.assertIn("Welcome to fw demo", german.text)
+        self.assertEqual(garbage.status, 200)
+        self.assertEqual(self.session_rows(), 0)
+
+    def test_a_chosen_language_holds_for_the_next_requests(self):
+        switched = self.client.get("/language?set=es&next=%2Fabout")
+        about = self.client.get("/about", headers={"Accept-Language": "en"})
+        home = self.client.get("/")
+
+        self.assertEqual((switched.status, switched.header("Location")), (303, "/about"))
+        self.assertIn("Acerca de", about.text)
+        self.assertIn("Inicio", home.text)
+        self.assertEqual(self.session_rows(), 1)
+
+    def test_unknown_languages_and_foreign_next_values(self):
+        unknown = self.client.get("/language?set=xx")
+        away = self.client.get("/language?set=es&next=//evil.example")
+
+        self.assertEqual(unknown.status, 400)
+        self.assertEqual(away.header("Location"), "/")
+
+    def test_fw_browser_scripts_are_served_with_validators(self):
+        script = self.client.get("/fw/expressions.js")
+        again = self.client.get(
+            "/fw/expressions.js", headers={"If-None-Match": script.header("ETag")}
+        )
+
+        self.assertEqual(script.status, 200)
+        self.assertTrue(script.header("Content-Type").startswith("text/javascript"))
+        self.assertIn(b"ExpressionError", script.body)
+        self.assertEqual(again.status, 304)
+        for name in ("nothing.js", "..%2F__init__.py", "expressions"):
+            with self.subTest(name=name):
+                self.assertEqual(self.client.get(f"/fw/{name}").status, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
