@@ -94,6 +94,10 @@ class Context:
 
         return csrf.field(self.service("session"))
 
+    def text(self, key: str, values: Any = None) -> str:
+        """Return the text ``key`` in the visitor's language, filled by name."""
+        return self.service("texts").text(self.service("language"), key, values)
+
     def redirect(self, location: str, status: int = 303) -> bytes:
         """Send the client to ``location``; return the (empty) body."""
         self.response.status = status

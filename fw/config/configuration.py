@@ -86,7 +86,9 @@ class Configuration:
     results by name until one of their files changes. With ``watch=False``
     (production) a loaded name is never looked at on disk again. ``folder``
     names the layers' sub-folder that holds the files (table descriptions
-    are read the same way from ``schema/``).
+    are read the same way from ``schema/``). With ``merge_all`` every file
+    merges over the layers below as if it said ``extends`` (texts do: an
+    application's texts lie over fw's own).
     """
 
     def __init__(
@@ -97,9 +99,11 @@ class Configuration:
         exts: Sequence[str] = EXTENSIONS,
         watch: bool = True,
         folder: str = "config",
+        merge_all: bool = False,
     ) -> None:
         self.finder = finder
         self.folder = folder
+        self.merge_all = merge_all
         self.environ = os.environ if environ is None else environ
         self.exts = tuple(exts)
         self.watch = watch
@@ -155,7 +159,7 @@ class Configuration:
         for found in self.finder.find_all(f"{self.folder}/{name}", exts=self.exts):
             link = self._link(found.layer, Path(found.path))
             chain.append(link)
-            if not link.document.extends:
+            if not (link.document.extends or self.merge_all):
                 break
         return tuple(chain)
 

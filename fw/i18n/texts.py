@@ -169,7 +169,11 @@ class Texts:
             if configuration is None:
                 folder = f"languages/{lang}"
                 configuration = Configuration(
-                    self.finder, folder=folder, environ={}, watch=self.watch
+                    self.finder,
+                    folder=folder,
+                    environ={},
+                    watch=self.watch,
+                    merge_all=True,
                 )
                 self._configurations[lang] = configuration
             return configuration
