@@ -48,7 +48,7 @@ class ProductFormTestCase(BrowserTestCase):
 
     def browser_log_in(self):
         page = self.page
-        page.open(f"{self.base}/login?next=/products/new")
+        page.open(f"{self.base}/login?next=/catalog/products/new")
         page.type_into("input[name=login]", "admin")
         page.type_into("input[name=password]", "demo")
         page.click("button[type=submit]")
@@ -65,20 +65,20 @@ class ProductFormTestCase(BrowserTestCase):
     def test_the_browser_shows_the_message_before_submitting(self):
         page = self.browser_log_in()
 
-        page.type_into("#product-name", "A")
-        page.wait_for("document.querySelector('#product-name--errors').textContent")
+        page.type_into("#products-name", "A")
+        page.wait_for("document.querySelector('#products-name--errors').textContent")
 
-        shown = page.text_of("#product-name--errors").strip()
+        shown = page.text_of("#products-name--errors").strip()
         self.assertEqual(shown, SHORT_NAME["en"])
-        self.assertTrue(page.evaluate("location.pathname === '/products/new'"))
+        self.assertTrue(page.evaluate("location.pathname === '/catalog/products/new'"))
         self.assertEqual(page.errors(), [])
         self.assertEqual(self.products(), 3)
 
     def test_the_server_gives_the_same_message_and_stores_nothing(self):
         client = self.client_log_in()
-        token = client.form_token("/products/new")
+        token = client.form_token("/catalog/products/new")
 
-        answer = client.post("/products/new", data={
+        answer = client.post("/catalog/products/new", data={
             "name": "A", "price": "12.50", "category_id": "1", "csrf_token": token
         })
 
@@ -89,40 +89,57 @@ class ProductFormTestCase(BrowserTestCase):
 
     def test_a_good_product_is_stored(self):
         client = self.client_log_in()
-        token = client.form_token("/products/new")
+        token = client.form_token("/catalog/products/new")
 
-        answer = client.post("/products/new", data={
+        answer = client.post("/catalog/products/new", data={
             "name": "Desk", "price": "120.00", "category_id": "1", "csrf_token": token
         })
 
         self.assertEqual(answer.status, 303)
         self.assertEqual(self.products(), 4)
-        self.assertIn("Desk", client.get(answer.header("Location")).text)
+        self.assertEqual(answer.header("Location"), "/catalog/products/")
+        self.assertIn("Desk", client.get("/catalog/products/").text)
+
+    def test_categories_have_their_form_and_report_in_both_languages(self):
+        client = self.client_log_in()
+        token = client.form_token("/catalog/categories/new")
+
+        data = {"name": "Rugs", "csrf_token": token}
+        client.post("/catalog/categories/new", data=data)
+        english = client.get("/catalog/categories/?sort=-name")
+        client.get("/language?set=es")
+        spanish = client.get("/catalog/categories/")
+
+        self.assertIn("3 categories", english.text)
+        self.assertLess(english.text.index("Rugs"), english.text.index("Furniture"))
+        self.assertIn("3 categorías", spanish.text)
+        self.assertIn("Categoría nueva", spanish.text)
+        self.assertEqual(client.get("/catalog/nothing/").status, 404)
 
     def test_switching_language_changes_labels_and_messages_and_holds(self):
         client = self.client_log_in()
-        english = client.get("/products/new")
+        english = client.get("/catalog/products/new")
 
-        client.get("/language?set=es&next=/products/new")
-        spanish = client.get("/products/new")
-        token = client.form_token("/products/new")
-        refused = client.post("/products/new", data={
+        client.get("/language?set=es&next=/catalog/products/new")
+        spanish = client.get("/catalog/products/new")
+        token = client.form_token("/catalog/products/new")
+        refused = client.post("/catalog/products/new", data={
             "name": "A", "price": "1", "category_id": "1", "csrf_token": token
         })
 
         self.assertIn(">Name</label>", english.text)
         self.assertIn(">Nombre</label>", spanish.text)
         self.assertIn(SHORT_NAME["es"], refused.text)
-        self.assertIn(">Nombre</label>", client.get("/products/new").text)
+        self.assertIn(">Nombre</label>", client.get("/catalog/products/new").text)
 
     def test_the_browser_speaks_the_chosen_language(self):
         page = self.browser_log_in()
-        page.open(f"{self.base}/language?set=es&next=/products/new")
+        page.open(f"{self.base}/language?set=es&next=/catalog/products/new")
         page.wait_for(FORM_READY)
 
-        page.type_into("#product-name", "A")
-        page.wait_for("document.querySelector('#product-name--errors').textContent")
+        page.type_into("#products-name", "A")
+        page.wait_for("document.querySelector('#products-name--errors').textContent")
 
-        self.assertEqual(page.text_of("label[for=product-name]"), "Nombre")
-        shown = page.text_of("#product-name--errors").strip()
+        self.assertEqual(page.text_of("label[for=products-name]"), "Nombre")
+        shown = page.text_of("#products-name--errors").strip()
         self.assertEqual(shown, SHORT_NAME["es"])

@@ -1,14 +1,14 @@
-"""A new product: a form built from the description of the products table.
+"""A new product or category: a form built from the table's description.
 
 The browser checks it as the visitor types (fw/client/forms.js, with the
 same rules and messages); the server checks it again, because a browser
 can be bypassed, and stores nothing until it passes.
 """
 
-from fw import csrf
+from fw import NotFound, csrf
 from fw.forms import Form
 
-FIELDS = ["name", "price", "category_id"]
+FIELDS = {"products": ["name", "price", "category_id"], "categories": ["name"]}
 
 
 def get(context):
@@ -22,17 +22,25 @@ def post(context):
         context.response.status = 422
         context.use_layout = True
         return _page(context, values=context.request.form, errors=errors)
-    record = context.service("db").table("products").insert(**values)
-    return context.redirect(f"/products/{record.id}")
+    context.service("db").table(_table(context)).insert(**values)
+    return context.redirect(f"/catalog/{_table(context)}/")
+
+
+def _table(context):
+    name = context.params["table"]
+    if name not in FIELDS:
+        raise NotFound(f"The catalog has no table called {name!r}.")
+    return name
 
 
 def _form(context):
-    table = context.app.schema(context.stack).table("products")
-    return Form.for_table(table, FIELDS, form_id="product")
+    name = _table(context)
+    table = context.app.schema(context.stack).table(name)
+    return Form.for_table(table, FIELDS[name], form_id=name)
 
 
 def _page(context, *, values=None, errors=None):
-    context.title = context.text("products.new")
+    context.title = context.text(f"{_table(context)}.new")
     html = _form(context).render(
         texts=context.service("texts"),
         lang=context.service("language"),
@@ -40,4 +48,5 @@ def _page(context, *, values=None, errors=None):
         errors=errors,
         csrf_field=csrf.field(context.service("session")),
     )
-    return context.render("form_page", {"heading": context.title, "form": html})
+    values = {"heading": context.title, "form": html, "new_url": None}
+    return context.render("form_page", values)
