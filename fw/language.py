@@ -8,10 +8,14 @@ hold texts for, else the application's default (``language`` in
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from .exceptions import ConfigError
 from .i18n import Texts, choose
 from .sessions import COOKIE
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .context import Context
@@ -37,9 +41,21 @@ def choose_language(context: Context) -> str:
     chosen = None
     if context.request.cookies.get(COOKIE):
         chosen = context.service("session").get(SESSION_KEY)
-    available = context.service("texts").languages() or [default_language(context)]
+    texts = context.service("texts")
+    available = texts.languages() or [default_language(context)]
     header = context.request.headers.get("accept-language")
-    return choose(chosen, header, available, default=default_language(context))
+    chosen = choose(chosen, header, available, default=default_language(context))
+    return chosen if _readable(texts, chosen) else default_language(context)
+
+
+def _readable(texts: Texts, lang: str) -> bool:
+    """Say whether a language's texts load; a broken file is logged, not shown."""
+    try:
+        texts.catalog(lang)
+    except ConfigError as error:
+        log.error("The texts of %r are broken; the default answers: %s", lang, error)
+        return False
+    return True
 
 
 def template_helpers(context: Context) -> dict[str, Any]:

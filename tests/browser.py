@@ -325,8 +325,12 @@ class Page:
         """Return the value of ``expression`` once it is truthy, polling until then."""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression, timeout=timeout)
-            if value:
+            try:
+                value = self.evaluate(expression, timeout=timeout)
+            except JavaScriptError as error:
+                # NOTE: a page between two documents throws; try again.
+                value = error
+            if value and not isinstance(value, JavaScriptError):
                 return value
             if time.monotonic() > deadline:
                 raise TimeoutError(

@@ -157,6 +157,19 @@ class RenderTest(FormTestBase):
                 self.assertEqual(page.texts["p:product-name--help"], help_text)
                 self.assertIn(submit, self.form.render(texts=self.texts, lang=lang))
 
+    def test_a_message_its_params_cannot_fill_is_shown_as_written(self):
+        from fw.forms import message
+
+        self.write({"common/languages/en/messages.json": json.dumps(
+            {**EN, "bad": "Not {value} but {pattern}"}
+        )})
+        error = {"rule": "pattern", "message": "bad", "params": {"pattern": "^a$"}}
+
+        with self.assertLogs("fw.forms.messages", "ERROR"):
+            shown = message(Texts(self.finder_over("common")), "en", error)
+
+        self.assertEqual(shown, "Not {value} but {pattern}")
+
     def test_help_text_is_escaped(self):
         html = self.form.render(texts=self.texts, lang="en")
         self.assertIn("What the &lt;shop&gt; calls it", html)

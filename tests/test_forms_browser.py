@@ -116,6 +116,23 @@ class ProductFormTestCase(BrowserTestCase):
         self.assertIn("Categoría nueva", spanish.text)
         self.assertEqual(client.get("/catalog/nothing/").status, 404)
 
+    def test_refused_by_the_database_is_a_message_not_a_500(self):
+        client = self.client_log_in()
+        cases = {
+            "/catalog/products/new": {
+                "name": "Cat", "price": "1.00", "category_id": "999"
+            },
+            "/catalog/categories/new": {"name": "Furniture"},
+        }
+        for path, data in cases.items():
+            with self.subTest(path=path):
+                token = client.form_token(path)
+                answer = client.post(path, data={**data, "csrf_token": token})
+
+                self.assertEqual(answer.status, 422)
+                self.assertIn("would repeat an existing name", answer.text)
+        self.assertEqual(self.products(), 3)
+
     def test_switching_language_changes_labels_and_messages_and_holds(self):
         client = self.client_log_in()
         english = client.get("/catalog/products/new")

@@ -45,6 +45,22 @@ class LanguageTestCase(unittest.TestCase):
         self.assertIn("Inicio", home.text)
         self.assertEqual(self.session_rows(), 1)
 
+    def test_a_broken_language_file_falls_back_to_the_default(self):
+        broken = self.root / "common/languages/fr/messages.json"
+        broken.parent.mkdir()
+        broken.write_text('{"nav": {"home": "Accueil",')
+
+        with self.assertLogs("fw.language", "ERROR"):
+            page = self.client.get("/", headers={"Accept-Language": "fr"})
+
+        self.assertEqual(page.status, 200)
+        self.assertIn("Welcome to fw demo", page.text)
+
+    def test_language_tags_are_matched_like_accept_language(self):
+        self.client.get("/language?set=ES-mx")
+
+        self.assertIn("Inicio", self.client.get("/").text)
+
     def test_unknown_languages_and_foreign_next_values(self):
         unknown = self.client.get("/language?set=xx")
         away = self.client.get("/language?set=es&next=//evil.example")

@@ -141,7 +141,9 @@ class ReportTest(AppTestCase):
         self.add(("a", "1"), ("b", "2"), ("c", "3"))
         last = self.report.fetch(self.items, {"page": "99"})
         self.assertEqual((last.page, [r.name for r in last.rows]), (2, ["c"]))
-        for value in ("0", "-1", "abc", "1e3", "", " 2", "2.0", "9" * 40, None):
+        huge = self.report.fetch(self.items, {"page": "9" * 40})
+        self.assertEqual(huge.page, 2)
+        for value in ("0", "-1", "abc", "1e3", "", " 2", "2.0", "9" * 41, None):
             with self.subTest(value=value):
                 self.assertEqual(page_number(value), 1)
                 page = self.report.fetch(self.items, {"page": value})

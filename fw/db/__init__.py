@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Configuration
-from .connection import Database, DatabaseError
+from .connection import ConstraintError, Database, DatabaseError
 from .schema import Schema, load_schema
 from .urls import DEFAULT_URL
 
 __all__ = [
+    "ConstraintError",
     "Database",
     "DatabaseError",
     "Schema",

@@ -32,6 +32,14 @@ class DatabaseError(FwError):
     """The database cannot be reached, or refused what was asked of it."""
 
 
+class ConstraintError(DatabaseError):
+    """A change broke a unique key or a reference: the data stays as it was.
+
+    Presenters catch it to tell the visitor (a name already taken, a
+    reference to something missing) instead of failing with a 500.
+    """
+
+
 def dialect_for(engine: str) -> Dialect:
     """Return the dialect of an engine ("sqlite", "postgresql" or "mysql")."""
     module = import_module(f"fw.db.dialects.{engine}")
@@ -105,6 +113,11 @@ class Database:
                 self._drop()
             elif self._depth == 0:
                 self._rollback()
+            if type(error).__name__ == "IntegrityError":
+                raise ConstraintError(
+                    f"The database refused the change, which would break a unique "
+                    f"key or a reference: {error}"
+                ) from error
             raise
         if self._depth == 0:
             self.connection.commit()

@@ -10,11 +10,15 @@ the same way. Params are first made into what a message shows: a list
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..exceptions import ConfigError
 from ..i18n import Texts, fill
 from ..i18n.plurals import decimal_text
+
+log = logging.getLogger(__name__)
 
 SEPARATOR = ", "
 
@@ -28,8 +32,18 @@ def shown_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def message(texts: Texts, lang: str, error: Mapping[str, Any]) -> str:
-    """Return an error's message in ``lang``, its params filled in."""
-    return texts.text(lang, error["message"], shown_params(error.get("params", {})))
+    """Return an error's message in ``lang``, its params filled in.
+
+    A text whose placeholders the rule's params cannot fill is shown as
+    written, as the browser shows it, and the mistake is logged for the
+    person who wrote the text: a typo there must not break the form.
+    """
+    params = shown_params(error.get("params", {}))
+    try:
+        return texts.text(lang, error["message"], params)
+    except ConfigError as mistake:
+        log.error("A message cannot be filled, so it is shown as written: %s", mistake)
+        return templates(texts, lang, [error["message"]])[error["message"]]
 
 
 def templates(texts: Texts, lang: str, keys: Iterable[str]) -> dict[str, str]:

@@ -32,7 +32,8 @@ MAX_PER_PAGE = 500
 WINDOW = 3
 UNSORTABLE = ("file", "json")
 
-_PAGE_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
+_PAGE_NUMBER = re.compile(r"[0-9]{1,40}", re.ASCII)
+_LAST_PAGE = 10**9
 _SORT = re.compile(r"(-?)([a-z_][a-z0-9_]{0,62})", re.ASCII)
 
 
@@ -225,7 +226,7 @@ def page_number(value: Any) -> int:
     """Return the page a query value asks for: a whole number from 1, else 1."""
     if not isinstance(value, str) or _PAGE_NUMBER.fullmatch(value) is None:
         return 1
-    return max(1, int(value))
+    return min(max(1, int(value)), _LAST_PAGE)
 
 
 def _checked_columns(table: Any, columns: Iterable[str] | None) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ changing a language is harmless enough to need no CSRF token.
 """
 
 from fw import BadRequest
+from fw.i18n import match_tag
 from fw.language import SESSION_KEY
 from fw.redirects import local_path
 
@@ -14,12 +15,13 @@ from fw.redirects import local_path
 def get(context):
     query = context.request.query
     next_path = local_path(query.get("next"), "/")
-    wanted = query.get("set")
+    asked = query.get("set")
     languages = context.service("texts").languages()
-    if wanted is None:
+    if asked is None:
         context.title = "Language"
         return context.render("language", {"languages": languages, "next": next_path})
-    if wanted not in languages:
-        raise BadRequest(f"This site has no texts in the language {wanted!r}.")
+    wanted = match_tag(asked, languages) or match_tag(asked.split("-")[0], languages)
+    if wanted is None:
+        raise BadRequest(f"This site has no texts in the language {asked!r}.")
     context.service("session")[SESSION_KEY] = wanted
     return context.redirect(next_path)

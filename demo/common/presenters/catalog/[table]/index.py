@@ -27,4 +27,5 @@ def get(context):
         "form": html,
         "new_url": f"/catalog/{name}/new",
         "new_label": context.text(f"{name}.new"),
+        "problem": None,
     })

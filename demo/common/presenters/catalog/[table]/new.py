@@ -6,6 +6,7 @@ can be bypassed, and stores nothing until it passes.
 """
 
 from fw import NotFound, csrf
+from fw.db import ConstraintError
 from fw.forms import Form
 
 FIELDS = {"products": ["name", "price", "category_id"], "categories": ["name"]}
@@ -19,11 +20,19 @@ def post(context):
     form = _form(context)
     values, errors = form.process(context.request.form)
     if errors:
-        context.response.status = 422
-        context.use_layout = True
-        return _page(context, values=context.request.form, errors=errors)
-    context.service("db").table(_table(context)).insert(**values)
+        return _refused(context, errors=errors)
+    try:
+        context.service("db").table(_table(context)).insert(**values)
+    except ConstraintError:
+        return _refused(context, problem=context.text("forms.constraint"))
     return context.redirect(f"/catalog/{_table(context)}/")
+
+
+def _refused(context, *, errors=None, problem=None):
+    context.response.status = 422
+    context.use_layout = True
+    form = context.request.form
+    return _page(context, values=form, errors=errors, problem=problem)
 
 
 def _table(context):
@@ -39,7 +48,7 @@ def _form(context):
     return Form.for_table(table, FIELDS[name], form_id=name)
 
 
-def _page(context, *, values=None, errors=None):
+def _page(context, *, values=None, errors=None, problem=None):
     context.title = context.text(f"{_table(context)}.new")
     html = _form(context).render(
         texts=context.service("texts"),
@@ -48,5 +57,6 @@ def _page(context, *, values=None, errors=None):
         errors=errors,
         csrf_field=csrf.field(context.service("session")),
     )
-    values = {"heading": context.title, "form": html, "new_url": None}
+    values = {"heading": context.title, "form": html, "problem": problem}
+    values["new_url"] = None
     return context.render("form_page", values)
