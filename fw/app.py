@@ -68,6 +68,7 @@ class Application:
         self._templates: dict[tuple, Templates] = {}
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
+        self.texts: dict[tuple, Any] = {}
         self._local = threading.local()
 
     def _environment_id(self) -> str:

@@ -172,13 +172,17 @@ class Finder:
 
     def find_folders(self, name: str) -> list[Found]:
         """Return the folder called ``name`` in each layer that has one."""
-        parts = check_name(name)
-        found = []
-        for layer in self.layers:
-            path = self._folder_in(layer, parts)
-            if path is not None:
-                found.append(Found(path, layer.name))
-        return found
+        key = ("folders", name)
+        cached = self._results.get(key)
+        if cached is None or self.listings.watch:
+            parts = check_name(name)
+            cached = tuple(
+                Found(path, layer.name)
+                for layer in self.layers
+                if (path := self._folder_in(layer, parts)) is not None
+            )
+            self._results[key] = cached
+        return list(cached)
 
     def entries(self, name: str) -> dict[str, bool]:
         """Return {entry: is_dir} of folder ``name`` merged over every layer."""

@@ -30,10 +30,18 @@ def default_language(context: Context) -> str:
 
 
 def make_texts(context: Context) -> Texts:
-    """Return the texts of the request's layers (service ``texts``)."""
-    return Texts(
-        context.finder, default=default_language(context), watch=context.app.watch
-    )
+    """Return the texts of the request's layers (service ``texts``).
+
+    One Texts is kept per stack of layers, so files are read once (and
+    again only when they change, outside production).
+    """
+    app, stack = context.app, context.stack or context.app.layers.base
+    key = (tuple(layer.folder for layer in stack.layers), default_language(context))
+    texts = app.texts.get(key)
+    if texts is None:
+        texts = Texts(stack.finder, default=key[1], watch=app.watch)
+        app.texts[key] = texts
+    return texts
 
 
 def choose_language(context: Context) -> str:
@@ -51,7 +59,7 @@ def choose_language(context: Context) -> str:
 def _readable(texts: Texts, lang: str) -> bool:
     """Say whether a language's texts load; a broken file is logged, not shown."""
     try:
-        texts.catalog(lang)
+        texts.check(lang)
     except ConfigError as error:
         log.error("The texts of %r are broken; the default answers: %s", lang, error)
         return False

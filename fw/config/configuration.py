@@ -117,6 +117,14 @@ class Configuration:
         """Return the merged data of ``config/<name>``; {} when no layer has it."""
         return copy(self._load(name).data)
 
+    def shared(self, name: str) -> Mapping[str, Any]:
+        """Return the merged data without copying it: read it, never change it.
+
+        For readers on the per-request path (texts), where a copy per
+        lookup would cost more than the lookup.
+        """
+        return self._load(name).data
+
     def explain(self, name: str) -> list[Origin]:
         """Return where each value of ``config/<name>`` came from, in key order."""
         loaded = self._load(name)

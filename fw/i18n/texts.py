@@ -126,6 +126,11 @@ class Texts:
             merged = _overlay(merged, self._configuration(each).load(self.name))
         return merged
 
+    def check(self, lang: str) -> None:
+        """Read a language's files (cached); ConfigError when one is broken."""
+        for each in self._chain(check_language(lang)):
+            self._configuration(each).shared(self.name)
+
     def languages(self) -> list[str]:
         """Return the languages that have a folder in languages/ of any layer."""
         entries = self.finder.entries("languages")
@@ -142,7 +147,7 @@ class Texts:
     def _find(self, lang: str, key: str) -> _Found | None:
         for each in self._chain(check_language(lang)):
             configuration = self._configuration(each)
-            found = _lookup(configuration.load(self.name), key)
+            found = _lookup(configuration.shared(self.name), key)
             if found is not None:
                 self._note_fallback(lang, each, key)
                 text = self._checked(each, key, found)
