@@ -289,7 +289,31 @@ class Application:
         path = errors.store(record, self.errors_folder)
         if path is not None:
             log.error("Stored error %s: %s", record.get("id"), _summary(error))
+        self._mail_developers(record, environ)
         return record
+
+    def _mail_developers(self, record: dict[str, Any], environ: dict[str, Any]) -> None:
+        """In production, report the error by mail; never fail the request for it."""
+        if not self.production:
+            return
+        from .errors import notify
+
+        notify.notify(
+            self.root,
+            record,
+            self._mail_settings(),
+            production=True,
+            run_once=bool(environ.get("wsgi.run_once")),
+        )
+
+    def _mail_settings(self) -> Any:
+        from .mail import load_settings
+
+        try:
+            return load_settings(self.layers.base.config)
+        except Exception:
+            log.exception("The mail settings are broken, so no error mail is sent.")
+            return None
 
     def _base_layers(self) -> list[tuple[str, str]]:
         layers = getattr(self, "layers", None)

@@ -73,8 +73,38 @@ def _parser() -> argparse.ArgumentParser:
     stored.set_defaults(handler=_errors)
 
     _add_db_commands(commands, common)
+    _add_mail_commands(commands, common)
     _add_access_commands(commands, common)
     return parser
+
+
+def _add_mail_commands(commands: argparse._SubParsersAction, common) -> None:
+    mail = commands.add_parser("mail", help="test the mail settings, send queued mail")
+    actions = mail.add_subparsers(dest="action", required=True)
+    test = actions.add_parser("test", parents=[common], help="send a test message")
+    test.add_argument("--to", required=True, help="the address to send it to")
+    test.add_argument("--host", default=None, help="instead of the configured host")
+    test.add_argument("--port", type=int, default=None, help="instead of the port")
+    test.set_defaults(handler=_mail)
+    flush = actions.add_parser(
+        "flush", parents=[common], help="send due error digests and queued mail"
+    )
+    flush.set_defaults(handler=_mail)
+
+
+def _mail(args: argparse.Namespace, rest: list[str]) -> int:
+    from .errors import notify
+    from .mail import load_settings
+    from .mail.commands import mail_test
+
+    app = _application(args)
+    settings = load_settings(app.layers.base.config)
+    if args.action == "test":
+        options = {"host": args.host, "port": args.port, "out": sys.stdout}
+        return mail_test(settings, args.to, **options)
+    sent = notify.flush(app.root, settings)
+    print(f"Sent {sent} message(s).")
+    return 0
 
 
 def _add_access_commands(commands: argparse._SubParsersAction, common) -> None:

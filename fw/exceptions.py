@@ -11,6 +11,7 @@ The tree::
      +-- ErrorStoreError       an error record cannot be read back
      +-- HeadersSentError      status or headers changed after the body started
      +-- AuthError             a user, role or password cannot be used as asked
+     +-- MailError             a message cannot be built or sent
      +-- HTTPError             ends a request with an HTTP status (3xx, 4xx, 5xx)
           +-- Redirect         303, to a Location
           +-- BadRequest       400
@@ -97,6 +98,10 @@ class HeadersSentError(FwError):
 
 class AuthError(FwError):
     """A user, role or password cannot be used as asked: the message says why."""
+
+
+class MailError(FwError):
+    """A message cannot be built or sent: the message says why and what to do."""
 
 
 class HTTPError(FwError):
