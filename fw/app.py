@@ -69,6 +69,7 @@ class Application:
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
         self.texts: dict[tuple, Any] = {}
+        self._told = False  # NOTE: the "no developers" warning, once a process
         self._local = threading.local()
 
     def _environment_id(self) -> str:
@@ -298,10 +299,14 @@ class Application:
             return
         from .errors import notify
 
+        settings = self._mail_settings()
+        if settings is not None and not settings.developers and not self._told:
+            self._told = True
+            log.warning("config/mail names no developers, so no error is mailed.")
         notify.notify(
             self.root,
             record,
-            self._mail_settings(),
+            settings,
             production=True,
             run_once=bool(environ.get("wsgi.run_once")),
         )
@@ -337,7 +342,13 @@ def _complete(context: Context, body: list[str | bytes]) -> Iterator[bytes]:
 
 
 def _summary(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    """Return "Type: message" for one log line, whatever the exception does."""
+    try:
+        text = str(error)
+    except Exception:
+        text = object.__repr__(error)
+    flat = " ".join(text.split())
+    return f"{type(error).__name__}: {flat[:500]}"
 
 
 def _close(body: Any) -> None:

@@ -59,6 +59,31 @@ class ProductionErrorMailTestCase(AppTestCase):
         self.assertIn("Something went wrong", page.text)
         self.assertEqual(len(list((self.root / "var/errors").glob("*.json"))), 1)
 
+    def test_odd_exceptions_are_still_mailed_with_the_usual_page(self):
+        self.write({
+            "common/presenters/weird.py": (
+                "class Weird(Exception):\n"
+                "    def __str__(self):\n        raise RuntimeError('str fails')\n\n"
+                "def get(context):\n    raise Weird('x')\n"
+            ),
+            "common/presenters/surrogate.py": (
+                "def get(context):\n    raise RuntimeError('bad \\udc80 name')\n"
+            ),
+        })
+        with SMTPServer() as server:
+            self.configure(server.port)
+            client = Client(fw.application(self.root), host="example.com")
+
+            pages = [client.get("/weird"), client.get("/surrogate")]
+            wait_for(lambda: len(server.received) >= 2)
+
+        stored = [path.stem for path in (self.root / "var/errors").glob("*.json")]
+        for page in pages:
+            self.assertEqual(page.status, 500)
+            self.assertTrue(any(error_id in page.text for error_id in stored))
+        self.assertEqual(len(server.received), 2)
+        self.assertEqual(list((self.root / "var/mail/outbox").glob(".*tmp")), [])
+
     def test_broken_mail_settings_never_break_the_request(self):
         self.write({"common/config/mail.json": '{"port": "not a port"}'})
 

@@ -112,16 +112,22 @@ def summarize(record: Mapping[str, Any]) -> dict[str, str]:
     if frame:
         place = f"{safe_text(frame.get('file'))}, line {safe_text(frame.get('line'))}"
         place += f", in {safe_text(frame.get('function'))}"
-    return {
-        "id": safe_text(record.get("id", "")),
-        "time": safe_text(record.get("time", "")),
-        "environment_id": safe_text(record.get("environment_id", "")),
-        "type": safe_text(exception.get("type", "")),
-        "message": safe_text(exception.get("message", "")),
-        "method": safe_text(request.get("method", "")),
-        "path": safe_text(request.get("path", "")),
+    facts = {
+        "id": record.get("id", ""),
+        "time": record.get("time", ""),
+        "environment_id": record.get("environment_id", ""),
+        "type": exception.get("type", ""),
+        "message": exception.get("message", ""),
+        "method": request.get("method", ""),
+        "path": request.get("path", ""),
         "place": place,
     }
+    return {name: _mailable(safe_text(value)) for name, value in facts.items()}
+
+
+def _mailable(text: str) -> str:
+    """Replace what UTF-8 cannot carry (lone surrogates from undecodable names)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def first_mail(summary: Mapping[str, str]) -> tuple[str, str]:

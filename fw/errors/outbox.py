@@ -38,7 +38,7 @@ def queue(
     mail = {"sender": sender, "to": list(to), "subject": subject, "html": html}
 
     temporary = folder / f".{name}.tmp"
-    temporary.write_text(json.dumps(mail, ensure_ascii=False), encoding="utf-8")
+    temporary.write_text(json.dumps(mail, ensure_ascii=True), encoding="utf-8")
     path = folder / f"{name}{SUFFIX}"
     os.replace(temporary, path)
     return path
