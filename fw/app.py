@@ -390,7 +390,8 @@ def _default_environment_id(app: Application) -> str:
 
 
 def _metadata(context: Context, name: str) -> dict[str, Any]:
-    return routing.metadata(context.finder, name)
+    config = (context.stack or context.app.layers.base).config
+    return routing.metadata(context.finder, name, config=config)
 
 
 def application(path: str | Path) -> Application:

@@ -170,7 +170,7 @@ def route_settings(
     settings = dict(DEFAULT_SETTINGS)
     for _, values in _matching_patterns(config.load("routes"), path):
         settings.update(values)
-    settings.update(metadata(finder, f"{PRESENTERS}/{name}"))
+    settings.update(metadata(finder, f"{PRESENTERS}/{name}", config=config))
     return settings
 
 
@@ -189,7 +189,9 @@ def _matching_patterns(
     return sorted(matching, key=lambda item: len(item[0].replace("*", "")))
 
 
-def metadata(finder: Finder, name: str) -> dict[str, Any]:
+def metadata(
+    finder: Finder, name: str, *, config: Configuration | None = None
+) -> dict[str, Any]:
     """Return the metadata of the file called ``name`` (``NAME.meta.json``), or {}.
 
     The metadata file is found through the layers like the file itself, so
@@ -198,7 +200,10 @@ def metadata(finder: Finder, name: str) -> dict[str, Any]:
     """
     base = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
     found = finder.find(base + METADATA_MARK, exts=METADATA_EXTS)
-    return dict(read_file(found.path).data) if found else {}
+    if found is None:
+        return {}
+    document = config.read(found.path) if config else read_file(found.path)
+    return dict(document.data)
 
 
 def _stem(filename: str) -> str:

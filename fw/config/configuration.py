@@ -117,6 +117,11 @@ class Configuration:
         """Return the merged data of ``config/<name>``; {} when no layer has it."""
         return copy(self._load(name).data)
 
+    def read(self, path: Path) -> Document:
+        """Return one file's document, read again only when it changed."""
+        with self._lock:
+            return self._link("", Path(path)).document
+
     def shared(self, name: str) -> Mapping[str, Any]:
         """Return the merged data without copying it: read it, never change it.
 
