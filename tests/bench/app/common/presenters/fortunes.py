@@ -1,0 +1,11 @@
+"""TechEmpower's fortunes: all rows plus one, sorted here, escaped by the template."""
+
+EXTRA = "Additional fortune added at request time."
+
+
+def get(context):
+    rows = context.service("db").table("fortune").find()
+    fortunes = [(row.id, row.message) for row in rows]
+    fortunes.append((0, EXTRA))
+    fortunes.sort(key=lambda fortune: fortune[1])
+    return context.render("fortunes", {"fortunes": fortunes})

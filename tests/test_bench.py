@@ -1,0 +1,132 @@
+"""Tests for the benchmark application: every endpoint answers by the rules.
+
+Not timed: this checks that fw and the raw callable do the same, correct
+work, so that the figures of ``python -m tests.bench`` compare like with like.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import tempfile
+import unittest
+
+import fw
+from fw.testing import Client
+
+from .bench import WORLD_ROWS, prepare
+from .bench.__main__ import call, environ_for
+from .bench.raw import EXTRA, RawApp, query_count
+
+_CELLS = re.compile(r"<tr><td>(\d+)</td><td>(.*?)</td></tr>")
+
+
+class BenchAppTest(unittest.TestCase):
+    """The fw application and the raw callable answer every endpoint alike."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls._folder = tempfile.TemporaryDirectory()
+        cls.root = prepare(cls._folder.name)
+        cls.client = Client(fw.application(cls.root))
+        cls.raw = RawApp(cls.root / "var" / "app.db")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls._folder.cleanup()
+
+    def both(self, target: str) -> list[tuple[str, str, bytes]]:
+        """Return (who, status, body) from fw and from the raw callable."""
+        page = self.client.get(target)
+        status, body = call(self.raw, environ_for(target))
+        return [("fw", str(page.status), page.body), ("raw", status[:3], body)]
+
+    def test_plaintext(self) -> None:
+        page = self.client.get("/plaintext")
+
+        self.assertEqual(page.status, 200)
+        self.assertEqual(page.body, b"Hello, World!")
+        self.assertEqual(page.header("Content-Type"), "text/plain")
+
+    def test_json(self) -> None:
+        for who, status, body in self.both("/json"):
+            with self.subTest(who):
+                self.assertEqual(status, "200")
+                self.assertEqual(json.loads(body), {"message": "Hello, World!"})
+        content_type = self.client.get("/json").header("Content-Type")
+        self.assertEqual(content_type, "application/json")
+
+    def test_db_gives_one_stored_row(self) -> None:
+        for who, status, body in self.both("/db"):
+            with self.subTest(who):
+                row = json.loads(body)
+                self.assertEqual(status, "200")
+                self.assertEqual(set(row), {"id", "randomNumber"})
+                self.assertTrue(1 <= row["id"] <= WORLD_ROWS)
+                self.assertEqual(row["randomNumber"], self.stored(row["id"]))
+
+    def test_queries_are_clamped(self) -> None:
+        cases = {
+            "": 1,
+            "queries=abc": 1,
+            "queries=0": 1,
+            "queries=-3": 1,
+            "queries=7": 7,
+            "queries=501": 500,
+        }
+        for query, count in cases.items():
+            for who, status, body in self.both(f"/queries?{query}"):
+                with self.subTest(query=query, who=who):
+                    rows = json.loads(body)
+                    self.assertEqual(status, "200")
+                    self.assertEqual(len(rows), count)
+                    first = rows[0]
+                    self.assertEqual(first["randomNumber"], self.stored(first["id"]))
+
+    def test_updates_store_the_new_numbers(self) -> None:
+        for who, status, body in self.both("/updates?queries=5"):
+            with self.subTest(who):
+                rows = json.loads(body)
+                self.assertEqual(len(rows), 5)
+                for row in rows:
+                    self.assertEqual(self.stored(row["id"]), row["randomNumber"])
+
+    def test_fortunes_sorted_escaped_with_the_extra_one(self) -> None:
+        for who, status, body in self.both("/fortunes"):
+            with self.subTest(who):
+                text = body.decode()
+                cells = [(int(k), html.unescape(m)) for k, m in _CELLS.findall(text)]
+                self.assertEqual(len(cells), 13)
+                self.assertIn((0, EXTRA), cells)
+                self.assertEqual(cells, sorted(cells, key=lambda cell: cell[1]))
+                self.assertNotIn("<script>", text)
+                self.assertIn("&lt;script&gt;", text)
+                self.assertIn("フレームワークのベンチマーク", text)
+
+    def test_page_goes_through_the_layout(self) -> None:
+        for who, status, body in self.both("/page"):
+            with self.subTest(who):
+                text = body.decode()
+                self.assertEqual(status, "200")
+                self.assertIn("<title>A page · fw benchmark</title>", text)
+                self.assertIn("fortune: No such file or directory", text)
+
+    def test_unknown_page_is_not_found(self) -> None:
+        self.assertEqual(self.client.get("/nothing").status, 404)
+
+    def test_query_count_rules(self) -> None:
+        self.assertEqual(query_count("queries=12&x=1"), 12)
+        self.assertEqual(query_count("queries=1000"), 500)
+        self.assertEqual(query_count("queries="), 1)
+
+    def stored(self, key: int) -> int:
+        """Return the randomnumber the world row ``key`` holds now."""
+        rows = self.raw.connection.execute(
+            "SELECT randomnumber FROM world WHERE id = ?", (key,)
+        ).fetchall()
+        return rows[0][0]
+
+
+if __name__ == "__main__":
+    unittest.main()
