@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 
+# PERF: resolved routes kept in production; paths with parameters are
+# unbounded, so the oldest are dropped past this many.
+ROUTES_KEPT = 4096
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 
 _LAST_RESORT = (
@@ -69,6 +73,7 @@ class Application:
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
         self.texts: dict[tuple, Any] = {}
+        self._routes: dict[tuple, routing.Route] = {}
         self._told = False  # NOTE: the "no developers" warning, once a process
         self._local = threading.local()
 
@@ -168,7 +173,7 @@ class Application:
         return self._send(context, body, start_response)
 
     def _context(self, environ: dict[str, Any]) -> Context:
-        settings = self.layers.base.config.load("settings")
+        settings = self.layers.base.config.shared("settings")
         proxies = tuple(settings.get("trusted_proxies", ()))
         request = Request(environ, trusted_proxies=proxies)
         context = Context(self, request)
@@ -191,10 +196,21 @@ class Application:
                 )
         return access
 
+    def _route(self, stack: Stack, path: str) -> routing.Route:
+        """Resolve a path; in production, keep the answer for the next request."""
+        if self.watch:
+            return routing.resolve(stack.finder, stack.config, path)
+        key = (tuple(layer.folder for layer in stack.layers), path)
+        route = self._routes.get(key)
+        if route is None:
+            route = routing.resolve(stack.finder, stack.config, path)
+            if len(self._routes) >= ROUTES_KEPT:
+                self._routes.pop(next(iter(self._routes)))
+            self._routes[key] = route
+        return route
+
     def _respond(self, context: Context) -> Iterable[str | bytes]:
-        stack = context.stack
-        path = context.request.path
-        context.route = routing.resolve(stack.finder, stack.config, path)
+        context.route = self._route(context.stack, context.request.path)
         guard.authorize(context, context.route)
         run = prepare(context, context.route)
         guard.check_csrf(context)

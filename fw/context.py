@@ -33,7 +33,7 @@ class Context:
     @property
     def params(self) -> dict[str, str]:
         """Return the path parameters of the route, such as {"id": "42"}."""
-        return self.route.params if self.route else {}
+        return dict(self.route.params) if self.route else {}
 
     @property
     def finder(self):
