@@ -16,6 +16,6 @@ except ImportError:
     sys.path.insert(0, str(HERE.parent))
     import fw
 
-from fw.server import run_cgi
+from fw.gateway import run_cgi
 
 run_cgi(fw.application(HERE))

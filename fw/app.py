@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from . import environment, errors, guard, language, routing
+from . import environment, errors, guard, routing
 from .context import Context
 from .exceptions import ConfigError, HTTPError, Redirect
 from .finder import Finder, Layer, Listings
@@ -29,7 +29,6 @@ from .presenters import prepare
 from .request import Request
 from .response import Response, encode_chunks, status_line
 from .services import Services
-from .templates import Templates
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ class Application:
             production=lambda: self.production,
             listings=Listings(watch=self.watch),
         )
-        self._templates: dict[tuple, Templates] = {}
+        self._templates: dict[tuple, Any] = {}
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
         self.texts: dict[tuple, Any] = {}
@@ -103,12 +102,14 @@ class Application:
         """Return the folder where error records are stored."""
         return self.var / "errors"
 
-    def templates_for(self, context: Context) -> Templates:
+    def templates_for(self, context: Context) -> Any:
         """Return the template engine over the layers of a request."""
         stack = context.stack or self.layers.base
         key = tuple(layer.folder for layer in stack.layers)
         engine = self._templates.get(key)
         if engine is None:
+            from .templates import Templates
+
             engine = Templates(
                 stack.finder,
                 prefix="templates",
@@ -387,8 +388,8 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "roles": lambda context: getattr(context.service("user"), "roles", frozenset()),
         "auth": lambda context: context.app.authenticator(context),
         "menu": guard.reachable,
-        "texts": language.make_texts,
-        "language": language.choose_language,
+        "texts": lambda context: _language().make_texts(context),
+        "language": lambda context: _language().choose_language(context),
     }
 
 
@@ -399,6 +400,12 @@ def _checked_id(value: Any) -> str:
             "letters, digits, '.', '_' or '-', not starting with '.'."
         )
     return value
+
+
+def _language() -> Any:
+    from . import language
+
+    return language
 
 
 def _default_environment_id(app: Application) -> str:

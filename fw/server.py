@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.handlers import CGIHandler
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 log = logging.getLogger(__name__)
@@ -54,5 +53,7 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def run_cgi(app: Any) -> None:
-    """Answer the one request of a CGI process."""
-    CGIHandler().run(app)
+    """Answer the one request of a CGI process (see fw.gateway, lighter)."""
+    from .gateway import run_cgi as run
+
+    run(app)

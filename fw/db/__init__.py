@@ -10,27 +10,38 @@ through records (``context.service("db").table("products")``).
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Configuration
-from .connection import ConstraintError, Database, DatabaseError
-from .schema import Schema, load_schema
-from .urls import DEFAULT_URL
+if TYPE_CHECKING:
+    from ..config import Configuration
+    from .connection import Database
+    from .schema import Schema
 
-__all__ = [
-    "ConstraintError",
-    "Database",
-    "DatabaseError",
-    "Schema",
-    "configured_url",
-    "open_database",
-    "read_schema",
-]
+# NOTE: imported on first use, so that fw.db.schema alone (sessions need
+# it) does not load the drivers' module and the configuration readers.
+_EXPORTS = {
+    "ConstraintError": "fw.db.connection",
+    "Database": "fw.db.connection",
+    "DatabaseError": "fw.db.connection",
+    "Schema": "fw.db.schema",
+}
+
+__all__ = sorted([*_EXPORTS, "configured_url", "open_database", "read_schema"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fw.db' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 def configured_url(config: Configuration) -> str:
     """Return the connection URL the configuration names, or the default."""
+    from .urls import DEFAULT_URL
+
     url = config.load("database").get("url") or DEFAULT_URL
     return str(url)
 
@@ -39,10 +50,15 @@ def open_database(
     config: Configuration, root: Path, url: str | None = None
 ) -> Database:
     """Return a Database for ``url``, or for the configured connection."""
+    from .connection import Database
+
     return Database(url or configured_url(config), root=root)
 
 
 def read_schema(finder: Any, *, watch: bool = True) -> Schema:
     """Return the schema described in the ``schema/`` folders of the layers."""
+    from ..config import Configuration
+    from .schema import load_schema
+
     descriptions = Configuration(finder, folder="schema", watch=watch)
     return load_schema(finder, descriptions)

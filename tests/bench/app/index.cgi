@@ -12,6 +12,6 @@ except ImportError:
     sys.path.insert(0, str(HERE.parents[2]))
     import fw
 
-from fw.server import run_cgi
+from fw.gateway import run_cgi
 
 run_cgi(fw.application(HERE))
