@@ -190,10 +190,11 @@ class Application:
         access = None if self.watch else self._access.get(key)
         if access is None:
             access = self._access[key] = AccessList.load(stack.config)
-            if not access.configured and stack.finder.find("config/acl"):
+            found = None if access.configured else stack.finder.find("config/acl")
+            if found is not None:
                 log.warning(
                     "The access list %s holds no sections, so every page is open.",
-                    stack.finder.find("config/acl").path,
+                    found.path,
                 )
         return access
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from functools import lru_cache
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -92,6 +93,15 @@ def _call(chain: list[Factory], index: int, name: str, context: Any) -> Any:
 
 
 def _takes_base(factory: Factory) -> bool:
+    # PERF: signatures are read once per factory, not once per request.
+    try:
+        return _signature_takes_base(factory)
+    except TypeError:
+        return _signature_takes_base.__wrapped__(factory)
+
+
+@lru_cache(maxsize=1024)
+def _signature_takes_base(factory: Factory) -> bool:
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from fw.db.connection import Database, DatabaseError
 from fw.db.urls import parse_url
 from fw.exceptions import ConfigError
 
-from .dbsupport import needs_driver, private_database
+from .dbsupport import EngineTestCase, needs_driver
 
 
 class UrlTestCase(unittest.TestCase):
@@ -59,17 +59,9 @@ class DriverTestCase(unittest.TestCase):
 
 
 class TransactionMixin:
-    engine = "sqlite"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.url = private_database(cls, cls.engine)
-
     def setUp(self):
-        self.database = Database(self.url)
-        self.addCleanup(self.database.close)
-        self.database.execute("CREATE TABLE IF NOT EXISTS t (a INTEGER)")
-        self.database.execute("DELETE FROM t")
+        super().setUp()
+        self.database.execute("CREATE TABLE t (a INTEGER)")
 
     def count(self):
         return self.database.rows("SELECT COUNT(*) FROM t")[0][0]
@@ -102,17 +94,17 @@ class TransactionMixin:
         self.assertEqual(self.count(), 1)
 
 
-class SQLiteTransactionTestCase(TransactionMixin, unittest.TestCase):
+class SQLiteTransactionTestCase(TransactionMixin, EngineTestCase):
     engine = "sqlite"
 
 
 @needs_driver("postgresql")
-class PostgreSQLTransactionTestCase(TransactionMixin, unittest.TestCase):
+class PostgreSQLTransactionTestCase(TransactionMixin, EngineTestCase):
     engine = "postgresql"
 
 
 @needs_driver("mysql")
-class MariaDBTransactionTestCase(TransactionMixin, unittest.TestCase):
+class MariaDBTransactionTestCase(TransactionMixin, EngineTestCase):
     engine = "mysql"
 
 

@@ -9,7 +9,7 @@ from fw.db.migrate import install
 from fw.db.records import QueryError, Records
 from fw.db.schema import parse_schema
 
-from .dbsupport import empty, needs_driver, private_database
+from .dbsupport import EngineTestCase, needs_driver
 
 SCHEMA = parse_schema({
     "things": ({
@@ -26,16 +26,8 @@ SCHEMA = parse_schema({
 
 
 class ValuesMixin:
-    engine = "sqlite"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.url = private_database(cls, cls.engine)
-
     def setUp(self):
-        self.database = Database(self.url)
-        self.addCleanup(self.database.close)
-        empty(self.database)
+        super().setUp()
         install(self.database, SCHEMA)
         self.things = Records(self.database, SCHEMA).table("things")
 
@@ -95,12 +87,12 @@ class ValuesMixin:
         self.assertEqual((counts, done), ([1, 3], ["outer"]))
 
 
-class SQLiteValuesTestCase(ValuesMixin, unittest.TestCase):
+class SQLiteValuesTestCase(ValuesMixin, EngineTestCase):
     engine = "sqlite"
 
 
 @needs_driver("postgresql")
-class PostgreSQLValuesTestCase(ValuesMixin, unittest.TestCase):
+class PostgreSQLValuesTestCase(ValuesMixin, EngineTestCase):
     engine = "postgresql"
 
     def test_a_connection_the_server_closed_is_replaced(self):
@@ -118,7 +110,7 @@ class PostgreSQLValuesTestCase(ValuesMixin, unittest.TestCase):
 
 
 @needs_driver("mysql")
-class MariaDBValuesTestCase(ValuesMixin, unittest.TestCase):
+class MariaDBValuesTestCase(ValuesMixin, EngineTestCase):
     engine = "mysql"
 
     def test_a_connection_the_server_closed_is_replaced(self):

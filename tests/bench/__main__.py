@@ -10,7 +10,6 @@ production mode (``--development`` measures the watching mode instead).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from fw.testing import build_environ
 
 from . import prepare
 from .peers import ENDPOINTS as PEER_ENDPOINTS, PEERS
@@ -50,26 +51,8 @@ class Settings:
 
 
 def environ_for(target: str) -> dict[str, Any]:
-    """Return a CGI-style WSGI environ for a GET of ``target`` on localhost."""
-    path, _, query = target.partition("?")
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    """Return the WSGI environ of a GET of ``target`` on localhost."""
+    return build_environ("GET", target)
 
 
 def call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, bytes]:
@@ -138,21 +121,14 @@ def measure_endpoints(root: Path, settings: Settings) -> dict[str, dict]:
 
 def cgi_environ(target: str) -> dict[str, str]:
     """Return the process environment a web server gives a CGI script."""
-    path, _, query = target.partition("?")
-    return {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(REPO),
-        "GATEWAY_INTERFACE": "CGI/1.1",
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "/index.cgi",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "REMOTE_ADDR": "127.0.0.1",
-    }
+    variables = {k: v for k, v in environ_for(target).items() if isinstance(v, str)}
+    variables.update(
+        PATH="/usr/bin:/bin",
+        PYTHONPATH=str(REPO),
+        GATEWAY_INTERFACE="CGI/1.1",
+        SCRIPT_NAME="/index.cgi",
+    )
+    return variables
 
 
 def timed_runs(command: list[str], env: dict[str, str], runs: int) -> list[float]:
