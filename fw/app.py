@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 from . import environment, errors, guard, routing
@@ -27,16 +27,16 @@ from .modules import ModuleCache
 from .pages import status_page
 from .presenters import prepare
 from .request import Request
-from .response import Response, encode_chunks, status_line
+from .response import Response, encode_body, encode_chunks, status_line
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 
-# PERF: resolved routes kept in production; paths with parameters are
-# unbounded, so the oldest are dropped past this many.
-ROUTES_KEPT = 4096
+# PERF: resolved targets kept in production; hosts and paths with
+# parameters are unbounded, so the oldest are dropped past this many.
+TARGETS_KEPT = 4096
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 
@@ -44,6 +44,14 @@ _LAST_RESORT = (
     b"<!doctype html><title>500 Internal Server Error</title>"
     b"<h1>Internal Server Error</h1><p>Something went wrong.</p>"
 )
+
+
+class Target(NamedTuple):
+    """What a request's host and path decide, kept between requests."""
+
+    stack: Stack
+    route: routing.Route
+    open: bool
 
 
 class Application:
@@ -72,7 +80,8 @@ class Application:
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
         self.texts: dict[tuple, Any] = {}
-        self._routes: dict[tuple, routing.Route] = {}
+        self._proxies: tuple[str, ...] | None = None
+        self._targets: dict[tuple[str | None, str | None], Target] = {}
         self._told = False  # NOTE: the "no developers" warning, once a process
         self._local = threading.local()
 
@@ -105,7 +114,7 @@ class Application:
     def templates_for(self, context: Context) -> Any:
         """Return the template engine over the layers of a request."""
         stack = context.stack or self.layers.base
-        key = tuple(layer.folder for layer in stack.layers)
+        key = stack.key
         engine = self._templates.get(key)
         if engine is None:
             from .templates import Templates
@@ -135,10 +144,10 @@ class Application:
         from .db import read_schema
 
         stack = stack or self.layers.base
-        key = tuple(layer.folder for layer in stack.layers)
-        schema = None if self.watch else self._schemas.get(key)
+        schema = None if self.watch else self._schemas.get(stack.key)
         if schema is None:
-            schema = self._schemas[key] = read_schema(stack.finder, watch=self.watch)
+            schema = read_schema(stack.finder, watch=self.watch)
+            self._schemas[stack.key] = schema
         return schema
 
     def records(self, context: Context) -> Any:
@@ -169,54 +178,72 @@ class Application:
         try:
             context = self._context(environ)
             body = self._respond(context)
+            if isinstance(body, list):
+                return self._send_complete(context, body, start_response)
         except Exception as error:
             return self._fail(context, environ, error, start_response)
         return self._send(context, body, start_response)
 
     def _context(self, environ: dict[str, Any]) -> Context:
+        proxies = self._proxies
+        if proxies is None or self.watch:
+            proxies = self._trusted_proxies()
+        return Context(self, Request(environ, trusted_proxies=proxies))
+
+    def _trusted_proxies(self) -> tuple[str, ...]:
         settings = self.layers.base.config.shared("settings")
-        proxies = tuple(settings.get("trusted_proxies", ()))
-        request = Request(environ, trusted_proxies=proxies)
-        context = Context(self, request)
-        context.stack = self.layers.for_host(request.host)
-        return context
+        self._proxies = tuple(settings.get("trusted_proxies", ()))
+        return self._proxies
 
     def access_list(self, stack: Stack | None = None) -> Any:
         """Return the access list of a stack's layers (configuration ``acl``)."""
-        from .access import AccessList
-
         stack = stack or self.layers.base
-        key = tuple(layer.folder for layer in stack.layers)
-        access = None if self.watch else self._access.get(key)
+        access = None if self.watch else self._access.get(stack.key)
         if access is None:
-            access = self._access[key] = AccessList.load(stack.config)
-            found = None if access.configured else stack.finder.find("config/acl")
-            if found is not None:
-                log.warning(
-                    "The access list %s holds no sections, so every page is open.",
-                    found.path,
-                )
+            access = self._access[stack.key] = _load_access_list(stack)
         return access
 
-    def _route(self, stack: Stack, path: str) -> routing.Route:
-        """Resolve a path; in production, keep the answer for the next request."""
-        if self.watch:
-            return routing.resolve(stack.finder, stack.config, path)
-        key = (tuple(layer.folder for layer in stack.layers), path)
-        route = self._routes.get(key)
-        if route is None:
-            route = routing.resolve(stack.finder, stack.config, path)
-            if len(self._routes) >= ROUTES_KEPT:
-                self._routes.pop(next(iter(self._routes)))
-            self._routes[key] = route
-        return route
+    def _target(self, request: Request) -> Target:
+        """Return the stack and route of a request's host and path.
+
+        They depend on nothing else, so production keeps them for the next
+        request with the same Host header and path.
+        """
+        environ = request.environ
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
+        key = (host, environ.get("PATH_INFO"))
+        target = None if self.watch else self._targets.get(key)
+        if target is None:
+            target = self._find_target(request)
+            if not self.watch:
+                if len(self._targets) >= TARGETS_KEPT:
+                    self._targets.pop(next(iter(self._targets)))
+                self._targets[key] = target
+        return target
+
+    def _find_target(self, request: Request) -> Target:
+        stack = self.layers.for_host(request.host)
+        route = routing.resolve(stack.finder, stack.config, request.path)
+        return Target(stack, route, self.access_list(stack).allows_everyone(route.name))
 
     def _respond(self, context: Context) -> Iterable[str | bytes]:
-        context.route = self._route(context.stack, context.request.path)
-        guard.authorize(context, context.route)
-        run = prepare(context, context.route)
+        target = self._target(context.request)
+        context.stack, context.route = target.stack, target.route
+        if not target.open:
+            guard.authorize(context, target.route)
+        run = prepare(context, target.route)
         guard.check_csrf(context)
         return run()
+
+    def _send_complete(
+        self, context: Context, body: list[str | bytes], start_response: StartResponse
+    ) -> list[bytes]:
+        """Send a complete body at once, with its Content-Length."""
+        data = encode_body(body)
+        guard.finish_session(context)
+
+        start_response(*context.response.start(len(data)))
+        return [] if context.request.method == "HEAD" else [data]
 
     def _send(
         self,
@@ -224,16 +251,9 @@ class Application:
         body: Iterable[str | bytes],
         start_response: StartResponse,
     ) -> Iterator[bytes]:
-        """Send the body, starting the response when the first chunk is ready.
-
-        A complete body (a list) is sent with its Content-Length; a stream
-        goes out chunk by chunk as the presenter makes it.
-        """
+        """Stream the body, starting the response when the first chunk is ready."""
         try:
-            if isinstance(body, list):
-                chunks = _complete(context, body)
-            else:
-                chunks = encode_chunks(body)
+            chunks = encode_chunks(body)
             first = next(chunks, b"")
             guard.finish_session(context)
         except Exception as error:
@@ -350,13 +370,16 @@ class Application:
             pass
 
 
-def _complete(context: Context, body: list[str | bytes]) -> Iterator[bytes]:
-    data = b"".join(encode_chunks(body))
-    response = context.response
-    has_length = response.get_header("Content-Length") is not None
-    if response.status not in (204, 304) and not has_length:
-        response.set_header("Content-Length", str(len(data)))
-    return iter([data])
+def _load_access_list(stack: Stack) -> Any:
+    from .access import AccessList
+
+    access = AccessList.load(stack.config)
+    found = None if access.configured else stack.finder.find("config/acl")
+    if found is not None:
+        log.warning(
+            "The access list %s holds no sections, so every page is open.", found.path
+        )
+    return access
 
 
 def _summary(error: BaseException) -> str:

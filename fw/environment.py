@@ -14,6 +14,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 PRODUCTION_MARKER = "production"
@@ -58,7 +59,13 @@ def is_production(root: str | os.PathLike) -> bool:
 
 def host_name(environ: Mapping[str, str]) -> str | None:
     """Return the request's host name, lowercased and without port, or None if bad."""
-    raw = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+    return _host_of(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "")
+
+
+# PERF: a site sees few distinct Host headers; a flood of made-up ones only
+# pushes the oldest out.
+@lru_cache(maxsize=1024)
+def _host_of(raw: str) -> str | None:
     host, port = _split_port(raw.strip().lower())
     if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
         return None

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import environment
 from .config import Configuration, write_new
@@ -37,6 +38,14 @@ class Stack:
     layers: tuple[Layer, ...]
     finder: Finder
     config: Configuration
+    key: tuple[Path, ...] = field(init=False, repr=False, compare=False)
+    kept: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # PERF: the folders identify the stack in the application's caches.
+        object.__setattr__(self, "key", tuple(layer.folder for layer in self.layers))
 
     def describe(self) -> list[tuple[str, str]]:
         """Return (layer, folder) pairs, most specific first, for records and pages."""

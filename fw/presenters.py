@@ -26,6 +26,7 @@ from typing import Any
 
 from .context import Context
 from .exceptions import MethodNotAllowed, ServiceError
+from .response import Response
 from .routing import Route
 
 FRAGMENT_EXTENSIONS = (".html", ".htm")
@@ -36,6 +37,9 @@ LAYOUT_MARK = "\x00fw-content\x00"
 
 Chunks = Iterable[str | bytes]
 
+# PERF: one encoder for every response; json.dumps with options makes one a call.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+
 
 def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
     """Check that the presenter answers the method; return what runs it.
@@ -44,10 +48,10 @@ def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
     before the checks that need a method it does answer (CSRF) and before
     any of the presenter's own code runs.
     """
-    _check_method(context, route)
     if route.is_code:
-        handler = _handler(context.app.modules.load(route.found.path), context)
+        handler = _handler_of(context, route)
         return lambda: _present_code(context, route, handler)
+    _check_method(context, route)
     if route.found.path.suffix in FRAGMENT_EXTENSIONS:
         _check_content_method(context)
         return lambda: _present_fragment(context, route)
@@ -66,8 +70,18 @@ def _present_code(context: Context, route: Route, handler: Any) -> Chunks:
     return _body_of(context, route, handler(context))
 
 
-def _handler(module: Any, context: Context) -> Any:
+def _handler_of(context: Context, route: Route) -> Any:
+    """Return the function answering the request's method, found once per route."""
     method = context.request.method
+    handler = route.kept.get(method)
+    if handler is None:
+        _check_method(context, route)
+        module = context.app.modules.load(route.found.path)
+        handler = route.kept[method] = _handler(module, method)
+    return handler
+
+
+def _handler(module: Any, method: str) -> Any:
     names = (method.lower(), "get" if method == "HEAD" else "", "present")
     for name in names if method in CODE_METHODS else ():
         handler = getattr(module, name, None) if name else None
@@ -87,7 +101,7 @@ def _body_of(context: Context, route: Route, result: Any) -> Chunks:
             return [_in_layout(context, route, result)]
         return [result]
     if isinstance(result, (bytes, bytearray)):
-        return [bytes(result)]
+        return [result if type(result) is bytes else bytes(result)]
     if isinstance(result, (dict, list)):
         context.response.set_header("Content-Type", "application/json")
         return [_json(result, route)]
@@ -107,7 +121,7 @@ def _is_document(html: str) -> bool:
 
 def _json(value: Any, route: Route) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+        return _JSON.encode(value)
     except ValueError as error:
         raise ValueError(
             f"The presenter {route.found.path} returned data that is not valid "
@@ -208,12 +222,22 @@ def _check_content_method(context: Context) -> None:
 
 
 def _apply_settings(context: Context, route: Route, *, default_type: str) -> None:
-    response, settings = context.response, route.settings
-    response.status = int(settings.get("status") or 200)
-    response.set_header("Content-Type", settings.get("type") or default_type)
-    cache = settings.get("cache")
-    if cache is not None:
-        response.set_header("Cache-Control", _cache_control(cache))
+    context.response.update(_route_defaults(route, default_type))
+
+
+def _route_defaults(route: Route, default_type: str) -> Response:
+    """Return the status and headers a route's settings give, worked out once."""
+    key = ("defaults", default_type)
+    defaults = route.kept.get(key)
+    if defaults is None:
+        settings = route.settings
+        defaults = Response(int(settings.get("status") or 200))
+        defaults.set_header("Content-Type", settings.get("type") or default_type)
+        cache = settings.get("cache")
+        if cache is not None:
+            defaults.set_header("Cache-Control", _cache_control(cache))
+        route.kept[key] = defaults
+    return defaults
 
 
 def _cache_control(cache: Any) -> str:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from email.parser import BytesParser
-from email.policy import HTTP
-from functools import cached_property
-from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from . import environment
@@ -15,6 +11,30 @@ from .exceptions import BadRequest
 
 MAX_BODY = 16 * 1024 * 1024
 MAX_PARTS = 1000
+
+
+Value = TypeVar("Value")
+
+
+class cached_property(Generic[Value]):
+    """Compute an attribute on first use and keep it in the instance.
+
+    PERF: functools.cached_property takes a lock on every first use in
+    Python 3.11; a request belongs to one thread, so it needs none.
+    """
+
+    def __init__(self, compute: Callable[[Any], Value]) -> None:
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 class UploadedFile:
@@ -42,16 +62,15 @@ class Request:
         self.environ = environ
         self.trusted_proxies = trusted_proxies
         self.max_body = max_body
-
-    @property
-    def method(self) -> str:
-        """Return the HTTP method as sent (methods are case-sensitive: GET, POST)."""
-        return self.environ.get("REQUEST_METHOD", "GET")
+        #: The HTTP method as sent (methods are case-sensitive: GET, POST).
+        self.method: str = environ.get("REQUEST_METHOD", "GET")
 
     @cached_property
     def path(self) -> str:
         """Return the path as text: WSGI's latin-1 bytes read back as UTF-8."""
         raw = self.environ.get("PATH_INFO", "") or "/"
+        if raw.isascii():
+            return raw
         try:
             return raw.encode("latin-1").decode("utf-8")
         except UnicodeError:
@@ -88,6 +107,8 @@ class Request:
     @cached_property
     def cookies(self) -> dict[str, str]:
         """Return the cookies the client sent; a malformed header gives none."""
+        from http.cookies import CookieError, SimpleCookie
+
         jar = SimpleCookie()
         try:
             jar.load(self.environ.get("HTTP_COOKIE", ""))
@@ -183,6 +204,8 @@ class Request:
 
     def json(self) -> Any:
         """Return the body parsed as JSON; BadRequest when it is not JSON."""
+        import json
+
         try:
             return json.loads(self._text_body() or "null")
         except ValueError:
@@ -199,6 +222,9 @@ def _parse_pairs(text: str) -> list[tuple[str, str]]:
 def _parse_multipart(
     content_type: str, body: bytes
 ) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     if body.count(b"\r\n--") > MAX_PARTS:
         raise BadRequest(f"The form has more than {MAX_PARTS} parts.")
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n"

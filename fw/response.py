@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
-from http.cookies import SimpleCookie
 
 from .exceptions import HeadersSentError
+
+_STATUS_LINES = {code.value: f"{code.value} {code.phrase}" for code in HTTPStatus}
+# PERF: header names fw and presenters set again and again, checked once.
+_CHECKED_NAMES: set[str] = set()
+_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def status_line(status: int) -> str:
     """Return the WSGI status line for a code, such as "404 Not Found"."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+    return _STATUS_LINES.get(status) or f"{status} Unknown"
 
 
 class Response:
     """Status and headers a presenter may change until the body starts."""
+
+    __slots__ = ("_status", "_headers", "sent")
 
     def __init__(self, status: int = 200) -> None:
         self._status = status
@@ -45,24 +49,33 @@ class Response:
     def get_header(self, name: str) -> str | None:
         """Return the first value of a header, or None."""
         wanted = name.lower()
-        return next((v for k, v in self._headers if k.lower() == wanted), None)
+        for key, value in self._headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    def has_header(self, name: str) -> bool:
+        """Say whether the header is set."""
+        return self.get_header(name) is not None
 
     def set_header(self, name: str, value: str) -> None:
         """Set a header, replacing any value it had."""
-        self.delete_header(name)
+        if self._headers:
+            self.delete_header(name)
         self.add_header(name, value)
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header, keeping values it already had (Set-Cookie, Link)."""
-        self._check_open(f"the header {name}")
-        _check_header(name, str(value))
-        self._headers.append((name, str(value)))
+        if self.sent:
+            self._check_open(f"the header {name}")
+        self._headers.append((name, _checked_header(name, value)))
 
     def delete_header(self, name: str) -> None:
         """Remove every value of a header."""
         self._check_open(f"the header {name}")
         wanted = name.lower()
-        self._headers = [(k, v) for k, v in self._headers if k.lower() != wanted]
+        if any(key.lower() == wanted for key, _ in self._headers):
+            self._headers = [(k, v) for k, v in self._headers if k.lower() != wanted]
 
     def set_cookie(
         self,
@@ -76,6 +89,8 @@ class Response:
         same_site: str = "Lax",
     ) -> None:
         """Add a Set-Cookie header; HttpOnly and SameSite=Lax unless told otherwise."""
+        from http.cookies import SimpleCookie
+
         jar = SimpleCookie()
         jar[name] = value
         morsel = jar[name]
@@ -87,10 +102,33 @@ class Response:
         morsel["secure"] = secure
         self.add_header("Set-Cookie", morsel.OutputString())
 
-    def start(self) -> tuple[str, list[tuple[str, str]]]:
-        """Close status and headers for changes; return them for start_response."""
+    def update(self, other: Response) -> None:
+        """Take another response's status and headers (a route's defaults).
+
+        A header set on both keeps the other's values only.
+        """
+        self.status = other.status
+        if not self._headers:
+            self._headers = other._headers.copy()
+            return
+        for name in {name for name, _ in other._headers}:
+            self.delete_header(name)
+        self._headers.extend(other._headers)
+
+    def start(
+        self, content_length: int | None = None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Close status and headers for changes; return them for start_response.
+
+        ``content_length``, the size of a complete body, is sent as the
+        Content-Length, unless one is set or the status has no body.
+        """
         self.sent = True
-        return status_line(self._status), list(self._headers)
+        status, headers = self._status, self._headers.copy()
+        if content_length is not None and status not in (204, 304):
+            if not any(name.lower() == "content-length" for name, _ in headers):
+                headers.append(("Content-Length", str(content_length)))
+        return _STATUS_LINES.get(status) or status_line(status), headers
 
     def _check_open(self, what: str) -> None:
         if self.sent:
@@ -100,11 +138,16 @@ class Response:
             )
 
 
-def _check_header(name: str, value: str) -> None:
-    if not name or any(c in name for c in ":\r\n ") or not name.isascii():
-        raise ValueError(f"{name!r} is not a valid header name.")
+def _checked_header(name: str, value: str) -> str:
+    """Return a header's value as text, refusing what HTTP cannot carry."""
+    if name not in _CHECKED_NAMES:
+        _check_name(name)
+    if type(value) is not str:
+        value = str(value)
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(f"The value of header {name} holds a line break or NUL.")
+    if value.isascii():
+        return value
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
@@ -112,6 +155,21 @@ def _check_header(name: str, value: str) -> None:
             f"The value of header {name} holds characters HTTP headers cannot "
             "carry; percent-encode it (urllib.parse.quote) or use ASCII."
         ) from None
+    return value
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid header name.")
+    if len(_CHECKED_NAMES) < 1024:
+        _CHECKED_NAMES.add(name)
+
+
+def encode_body(chunks: list[str | bytes], encoding: str = "utf-8") -> bytes:
+    """Return a complete body as one byte string."""
+    if len(chunks) == 1 and type(chunks[0]) is bytes:
+        return chunks[0]
+    return b"".join(encode_chunks(chunks, encoding))
 
 
 def encode_chunks(

@@ -50,11 +50,16 @@ class Route:
     found: Found
     params: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Whether the presenter is Python code (else it is content).
+    is_code: bool = field(init=False, compare=False)
+    #: What presenters work out once per route (its handler per method...).
+    kept: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    @property
-    def is_code(self) -> bool:
-        """Say whether the presenter is Python code (else it is content)."""
-        return self.found.path.suffix == CODE_EXTENSION
+    def __post_init__(self) -> None:
+        is_code = self.found.path.suffix == CODE_EXTENSION
+        object.__setattr__(self, "is_code", is_code)
 
 
 def resolve(finder: Finder, config: Configuration, path: str) -> Route:

@@ -44,11 +44,13 @@ class Services:
     ) -> None:
         self._builtins: dict[str, Factory] = dict(builtins or {})
         self._modules = modules or ModuleCache(watch=True)
+        self._chains: dict[tuple[Finder, str], list[Factory]] = {}
 
     def register(self, name: str, factory: Factory) -> None:
         """Register a built-in service under ``name``."""
         _check_name(name)
         self._builtins[name] = factory
+        self._chains.clear()
 
     def names(self, finder: Finder) -> set[str]:
         """Return every service name known to the layers of ``finder``."""
@@ -60,7 +62,19 @@ class Services:
         return files | set(self._builtins)
 
     def chain(self, name: str, finder: Finder) -> list[Factory]:
-        """Return the factories for ``name``, most specific first; [] when unknown."""
+        """Return the factories for ``name``, most specific first; [] when unknown.
+
+        A finder that does not watch its layers (production) gets the same
+        chain every time, so it is kept.
+        """
+        chain = self._chains.get((finder, name))
+        if chain is None:
+            chain = self._find_chain(name, finder)
+            if chain and not finder.listings.watch:
+                self._chains[finder, name] = chain
+        return chain
+
+    def _find_chain(self, name: str, finder: Finder) -> list[Factory]:
         _check_name(name)
         found = finder.find_all(f"services/{name}", exts=(".py",))
         chain = [self._load(item) for item in found]

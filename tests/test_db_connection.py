@@ -53,6 +53,7 @@ class DriverTestCase(unittest.TestCase):
             with self.assertRaisesRegex(DatabaseError, "pip install pg8000"):
                 database.connection
 
+    @needs_driver("postgresql")
     def test_an_unreachable_server_is_a_clear_error(self):
         with self.assertRaisesRegex(DatabaseError, "Cannot connect to postgresql"):
             Database("postgresql://nobody:pw@127.0.0.1:1/none").connection

@@ -54,6 +54,7 @@ class AccessList:
         self.evaluations = 0
         self._coverages: dict[str, tuple[bool | None, ...]] = {}
         self._results: dict[tuple, Verdict] = {}
+        self._open: dict[str, bool] = {}
         self._warned: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -90,6 +91,43 @@ class AccessList:
         from it means no such service exists.
         """
         return self._decide(presenter, names, {})
+
+    def allows_everyone(self, presenter: str) -> bool:
+        """Say whether every visitor may reach ``presenter``, whoever asks.
+
+        True when the sections that cover it, up to the one that allows
+        it, have conditions that name nothing (``true``): the answer is
+        then the same for every request, and is kept.
+        """
+        if not self.configured:
+            return True
+        answer = self._open.get(presenter)
+        if answer is None:
+            answer = self._opens_to_all(presenter)
+            _remember(self._open, presenter, answer)
+        return answer
+
+    def _opens_to_all(self, presenter: str) -> bool:
+        for index, covered in enumerate(self._coverage(presenter)):
+            if not covered:
+                continue
+            if self.sections[index].condition.names_used:
+                return False
+            if self._judge(index, {})[0]:
+                return True
+        return False
+
+    def allows(self, presenter: str, names: Mapping[str, Any]) -> bool:
+        """Say whether the visitor may reach ``presenter``, as ``decide`` would.
+
+        PERF: the request path asks this, which gathers no reasons.
+        """
+        if not self.configured:
+            return True
+        for index, covered in enumerate(self._coverage(presenter)):
+            if covered and self._judge(index, names)[0]:
+                return True
+        return False
 
     def reachable(
         self, presenters: Iterable[str], names: Mapping[str, Any]
