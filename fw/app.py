@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from uuid import uuid4
 
 from . import environment, errors, guard, routing
 from .context import Context
@@ -403,7 +402,7 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "environment_id": _default_environment_id,
         "request": lambda context: context.request,
         "clock": lambda context: datetime.now(),
-        "uid": lambda context: lambda: uuid4().hex,
+        "uid": lambda context: _new_uid,
         "config": lambda context: context.config,
         "metadata": lambda context: lambda name: _metadata(context, name),
         "db": lambda context: context.app.records(context),
@@ -415,6 +414,13 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "texts": lambda context: _language().make_texts(context),
         "language": lambda context: _language().choose_language(context),
     }
+
+
+def _new_uid() -> str:
+    # PERF: uuid imports platform; a request that makes no id does not pay.
+    from uuid import uuid4
+
+    return uuid4().hex
 
 
 def _checked_id(value: Any) -> str:

@@ -10,9 +10,7 @@ message the visitor can act on. See docs/sessions.md.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,6 +37,8 @@ def token(session: MutableMapping[str, Any]) -> str:
     found = session.get(KEY)
     if isinstance(found, str) and found:
         return found
+
+    import secrets
 
     made = secrets.token_urlsafe(32)
     session[KEY] = made
@@ -94,6 +94,8 @@ def _check_origin(request: Request, host: str, scheme: str) -> None:
 
 
 def _check_token(request: Request, session: MutableMapping[str, Any]) -> None:
+    import hmac
+
     sent = request.form.get(FIELD) or request.headers.get(HEADER.lower()) or ""
     expected = session.get(KEY)
     if not sent:

@@ -8,7 +8,6 @@ local, and the names a Host header may carry.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import ipaddress
 import os
@@ -27,10 +26,21 @@ _SECOND_LEVELS = frozenset({"ac", "co", "com", "edu", "gov", "net", "org", "ne",
 
 
 def operating_system_user() -> str:
-    """Return the name of the user running the process, or its numeric id."""
+    """Return the name of the user running the process, or its numeric id.
+
+    The same answer as getpass.getuser(): the login variables first, then
+    the password database. PERF: getpass itself imports termios, which a
+    CGI process would load on every request for this one name.
+    """
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(variable)
+        if user:
+            return user
     try:
-        return getpass.getuser()
-    except (KeyError, OSError, ImportError):
+        import pwd
+
+        return pwd.getpwuid(os.getuid())[0]
+    except (KeyError, OSError, ImportError, AttributeError):
         return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SESSION_KEY = "language"
 DEFAULT = "en"
 
+_Lazy: Any = None
+
 
 def default_language(context: Context) -> str:
     """Return the application's default language from its settings."""
@@ -50,10 +52,11 @@ def choose_language(context: Context) -> str:
     if context.request.cookies.get(COOKIE):
         chosen = context.service("session").get(SESSION_KEY)
     texts = context.service("texts")
-    available = texts.languages() or [default_language(context)]
+    default = default_language(context)
+    available = texts.languages() or [default]
     header = context.request.headers.get("accept-language")
-    chosen = choose(chosen, header, available, default=default_language(context))
-    return chosen if _readable(texts, chosen) else default_language(context)
+    chosen = choose(chosen, header, available, default=default)
+    return chosen if _readable(texts, chosen) else default
 
 
 def _readable(texts: Texts, lang: str) -> bool:
@@ -67,7 +70,16 @@ def _readable(texts: Texts, lang: str) -> bool:
 
 
 def template_helpers(context: Context) -> dict[str, Any]:
-    """Return ``t``, ``plural`` and ``language`` for templates."""
+    """Return ``t``, ``plural`` and ``language`` for templates.
+
+    Nothing is chosen here: the language is chosen (and the texts read)
+    only when a template reads ``language`` or calls t() or plural().
+    """
+    global _Lazy
+    if _Lazy is None:
+        # PERF: imported once, not per call, and not with this module: a
+        # process that uses texts without templates never loads the engine.
+        from .templates.runtime import Lazy as _Lazy
 
     def t(key: str, values: Any = None) -> str:
         texts = context.service("texts")
@@ -77,4 +89,5 @@ def template_helpers(context: Context) -> dict[str, Any]:
         texts = context.service("texts")
         return texts.plural(context.service("language"), key, count, values)
 
-    return {"t": t, "plural": plural, "language": context.service("language")}
+    language = _Lazy(lambda: context.service("language"))
+    return {"t": t, "plural": plural, "language": language}

@@ -9,11 +9,9 @@ override, or when the override itself fails, fw's own page answers.
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .errors import render_plain_page
 from .response import status_line
 
 if TYPE_CHECKING:
@@ -40,6 +38,8 @@ def status_page(
         if page is not None:
             return page
     if status >= 500:
+        from .errors import render_plain_page
+
         return render_plain_page(error_id, status=status)
     return _builtin_page(status, reason, detail)
 
@@ -55,6 +55,8 @@ def _render_override(context: Context, name: str, values: dict[str, Any]) -> str
 
 
 def _builtin_page(status: int, reason: str, detail: str) -> str:
+    import html
+
     title = html.escape(f"{status} {reason}")
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

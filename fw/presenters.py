@@ -17,9 +17,7 @@ every other file is served with its type, validators and 304 answers.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import mimetypes
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -197,6 +195,8 @@ def _present_file(context: Context, route: Route) -> Chunks:
 
 def content_type(path: Any) -> str:
     """Return the Content-Type a file is served with, by its extension."""
+    import mimetypes
+
     guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if guessed.startswith("text/") or guessed in ("application/javascript",):
         guessed += "; charset=utf-8"
@@ -256,6 +256,8 @@ def _etag(stat: Any) -> str:
 
 
 def _not_modified(context: Context, mtime: float, etag: str) -> bool:
+    import email.utils
+
     response, request = context.response, context.request
     response.set_header("ETag", etag)
     response.set_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
@@ -274,6 +276,8 @@ def _not_modified(context: Context, mtime: float, etag: str) -> bool:
 def _unchanged_since(header: str | None, mtime: float) -> bool:
     if not header:
         return False
+    import email.utils
+
     try:
         since = email.utils.parsedate_to_datetime(header).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):

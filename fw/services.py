@@ -16,12 +16,11 @@ per request, on first use.
 
 from __future__ import annotations
 
-import inspect
 import re
 from functools import lru_cache
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 from .exceptions import ServiceError
@@ -31,6 +30,8 @@ from .modules import ModuleCache
 Factory = Callable[..., Any]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_VARARGS = 0x04  # NOTE: inspect.CO_VARARGS and CO_VARKEYWORDS, without inspect
+_VARKEYWORDS = 0x08
 
 
 class Services:
@@ -116,11 +117,35 @@ def _takes_base(factory: Factory) -> bool:
 
 @lru_cache(maxsize=1024)
 def _signature_takes_base(factory: Factory) -> bool:
+    if _is_plain_function(factory):
+        return _parameter_count(factory.__code__) >= 2
+
+    import inspect
+
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):
         return False
     return len(parameters) >= 2
+
+
+def _is_plain_function(factory: Factory) -> bool:
+    """Say whether the code object alone tells the parameters, as inspect would.
+
+    PERF: inspect costs a CGI process milliseconds to import; most factories
+    are plain functions and lambdas, whose code object says enough.
+    """
+    return (
+        type(factory) is FunctionType
+        and not hasattr(factory, "__wrapped__")
+        and not hasattr(factory, "__signature__")
+    )
+
+
+def _parameter_count(code: CodeType) -> int:
+    flags = code.co_flags
+    starred = bool(flags & _VARARGS) + bool(flags & _VARKEYWORDS)
+    return code.co_argcount + code.co_kwonlyargcount + starred
 
 
 def _factory_of(module: ModuleType, path: Path) -> Factory:

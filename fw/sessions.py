@@ -16,15 +16,14 @@ import json
 import logging
 import random
 import re
-import secrets
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from .csrf import KEY as CSRF_KEY
-from .db.schema import Field
 
 if TYPE_CHECKING:
+    from .db.schema import Field
     from .db.connection import Database
     from .response import Response
 
@@ -39,8 +38,6 @@ CLEANUP_EVERY = 100
 # NOTE: secrets.token_urlsafe(32) always gives 43 characters of this alphabet,
 # so anything else was never issued and is refused before the database is asked.
 _ID = re.compile(r"[A-Za-z0-9_-]{43}")
-_DATA = Field("data", "json", required=True)
-_WHEN = Field("expires", "datetime", required=True)
 
 
 def utc_now() -> datetime:
@@ -143,6 +140,7 @@ class SessionStore:
         self.clock = clock
         self.cleanup_every = cleanup_every
         self._sql = _statements(database.dialect.quote, table)
+        self._data_column, self._time_column = _columns()
 
     def now(self) -> datetime:
         """Return the clock's time as naive UTC, to the second."""
@@ -229,14 +227,16 @@ class SessionStore:
             return None
 
         data, expires, updated = found[0]
-        expires = self._value(_WHEN, expires)
+        expires = self._value(self._time_column, expires)
         if expires <= self.now():
             self._delete(raw)
             return None
-        updated = self._value(_WHEN, updated)
-        return _loaded(raw, self._value(_DATA, data), expires, updated)
+        updated = self._value(self._time_column, updated)
+        return _loaded(raw, self._value(self._data_column, data), expires, updated)
 
     def _insert(self, session: Session) -> str:
+        import secrets
+
         new_id = secrets.token_urlsafe(32)
         now = self.now()
 
@@ -277,16 +277,30 @@ class SessionStore:
     def _row(self, session: Session, now: datetime) -> tuple[Any, Any, Any]:
         dialect = self.database.dialect
         return (
-            dialect.to_db(_DATA, dict(session)),
+            dialect.to_db(self._data_column, dict(session)),
             self._time(now + self.lifetime),
             self._time(now),
         )
 
     def _time(self, moment: datetime) -> Any:
-        return self.database.dialect.to_db(_WHEN, moment)
+        return self.database.dialect.to_db(self._time_column, moment)
 
     def _value(self, column: Field, value: Any) -> Any:
         return self.database.dialect.from_db(column, value)
+
+
+def _columns() -> tuple[Field, Field]:
+    """Return the columns whose values the dialect converts: data and a time.
+
+    PERF: fw.db.schema is imported here, not with the module, so that a
+    request that never opens its session does not load it.
+    """
+    from .db.schema import Field
+
+    return (
+        Field("data", "json", required=True),
+        Field("expires", "datetime", required=True),
+    )
 
 
 def _statements(quote: Callable[[str], str], table: str) -> dict[str, str]:

@@ -6,7 +6,11 @@ import unittest
 from pathlib import Path
 
 import fw
-from fw.testing import Client
+from fw import language
+from fw.context import Context
+from fw.request import Request
+from fw.templates import Templates
+from fw.testing import Client, build_environ
 
 from .support import copy_demo
 
@@ -55,6 +59,21 @@ class LanguageTestCase(unittest.TestCase):
 
         self.assertEqual(page.status, 200)
         self.assertIn("Welcome to fw demo", page.text)
+
+    def test_templates_choose_the_language_only_when_they_read_it(self):
+        environ = build_environ("GET", "/", headers={"Accept-Language": "es"})
+        context = Context(fw.application(self.root), Request(environ))
+        helpers = language.template_helpers(context)
+        engine = Templates(finder=None)
+
+        untouched = engine.from_string("{{ 1 }}").render(helpers)
+        chosen_before = context.loaded_service("language")
+        read = engine.from_string("{{ language }}").render(helpers)
+
+        self.assertEqual(untouched, "1")
+        self.assertIsNone(chosen_before)
+        self.assertEqual(read, "es")
+        self.assertEqual(context.loaded_service("language"), "es")
 
     def test_language_tags_are_matched_like_accept_language(self):
         self.client.get("/language?set=ES-mx")

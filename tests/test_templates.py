@@ -7,12 +7,14 @@ import tempfile
 import unittest
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 from fw.exceptions import NotFound, TemplateError
 from fw.finder import Finder, Layer
 from fw.templates import Markup, Template, Templates, escape
 from fw.templates.compiler import translate
 from fw.templates.lexer import Source, tokenize
+from fw.templates.runtime import Lazy
 
 
 class FolderFinder:
@@ -142,6 +144,26 @@ class SyntaxTests(TemplateFolder):
         )
         self.assertEqual(self.render(source, xs=[1, 2], x="outer"), "1,3,0 outer")
 
+    def test_loop_variables_shadow_outer_names_and_filters_only_inside(self) -> None:
+        source = (
+            "{% for x in xs %}{% for x in x %}{{ x }}{% endfor %}[{{ x | length }}]"
+            "{% endfor %}{% for upper in [length] %}{{ 'abc' | upper }}{% endfor %}"
+            "{{ x }}{{ 'abc' | upper }}"
+        )
+        rendered = self.render(source, xs=[[1, 2], [3]], x="outer")
+        self.assertEqual(rendered, "12[2]3[1]3outerABC")
+
+    def test_a_loop_named_loop_and_loops_that_never_read_loop(self) -> None:
+        self.assertEqual(self.render("{% for loop in xs %}{{ loop }}{% endfor %}",
+                                     xs=["a", "b"]), "ab")
+        self.assertNotIn("Loop", translate("{% for x in xs %}{{ x }}{% endfor %}", "t"))
+        self.assertIn("Loop", translate("{% for x in xs %}{{ loop }}{% endfor %}", "t"))
+
+    def test_text_with_braces_quotes_and_backslashes_around_outputs(self) -> None:
+        source = "{ {{ x }} }'\"\\\n{{ \"it's\" }}{{ '\\\\' }}{{ x }}"
+        self.assertEqual(self.render(source, x="<"),
+                         "{ &lt; }'\"\\\nit&#39;s\\&lt;")
+
     def test_set_defines_a_name(self) -> None:
         self.assertEqual(self.render("{% set a = 'b' + 'c' %}{{ a }}{{ a }}"), "bcbc")
 
@@ -155,6 +177,31 @@ class SyntaxTests(TemplateFolder):
         template = self.engine.from_string("{{ x }}")
         self.assertEqual(template.root.__globals__["__builtins__"], {})
         self.assertNotIn("open", translate("{{ x }}", "t"))
+
+
+class LazyTests(TemplateFolder):
+    def test_a_lazy_value_is_computed_once_when_first_read(self) -> None:
+        calls = []
+        value = Lazy(lambda: calls.append(1) or "v")
+        self.write("part", "{{ name }}")
+        source = (
+            "{% for i in [1, 2] %}{{ name }}{% set j = i %}{% endfor %}"
+            "{% include 'part' %}{{ name }}"
+        )
+        self.assertEqual(self.render(source, name=value), "vvvv")
+        self.assertEqual(calls, [1])
+
+    def test_a_lazy_value_never_read_is_never_computed(self) -> None:
+        def refuse() -> None:
+            raise AssertionError("computed")
+
+        self.assertEqual(self.render("{{ other }}", name=Lazy(refuse), other=1), "1")
+
+    def test_a_key_error_while_computing_is_not_an_unknown_name(self) -> None:
+        error = self.error("{{ name }}", name=Lazy(lambda: {}["key"]))
+        self.assertIn("'name'", error.message)
+        self.assertIn("KeyError", error.message)
+        self.assertNotIn("not defined", error.message)
 
 
 class FilterTests(TemplateFolder):
@@ -385,6 +432,19 @@ class CacheTests(TemplateFolder):
         self.touch_with("Changed")
         self.assertEqual(self.engine.render("page", {"name": "x"}), "Hello x")
         self.assertEqual(self.finder.calls, 1)
+
+    def test_rendering_again_without_auto_reload_reads_no_file(self) -> None:
+        self.write("base", "<{% block body %}{% endblock %}>")
+        self.write("part", "{{ name }}")
+        self.write("child", "{% extends 'base' %}"
+                            "{% block body %}{% include 'part' %}{% endblock %}")
+        self.assertEqual(self.engine.render("child", {"name": "a"}), "<a>")
+        counts = (self.engine.compile_count, self.finder.calls)
+        refused = mock.Mock(side_effect=AssertionError("the file system was used"))
+        with mock.patch("os.stat", refused), mock.patch("builtins.open", refused):
+            self.assertEqual(self.engine.render("child", {"name": "b"}), "<b>")
+        self.assertEqual((self.engine.compile_count, self.finder.calls), counts)
+        self.assertEqual(counts, (3, 3))
 
     def test_an_unwritable_cache_folder_does_not_stop_rendering(self) -> None:
         self.cache.parent.mkdir(parents=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ExpressionError
@@ -26,13 +25,30 @@ _OPEN = "no access list is configured, so everything is allowed"
 Verdict = tuple[bool, str]
 
 
-@dataclass(frozen=True)
 class Decision:
     """Whether a presenter may be reached, which section allowed it, and why."""
 
-    allowed: bool
-    section: str | None
-    reasons: list[str] = field(default_factory=list)
+    __slots__ = ("allowed", "section", "reasons")
+
+    def __init__(
+        self, allowed: bool, section: str | None, reasons: list[str] | None = None
+    ) -> None:
+        self.allowed = allowed
+        self.section = section
+        self.reasons = [] if reasons is None else reasons
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(allowed={self.allowed!r}, section={self.section!r}, "
+            f"reasons={self.reasons!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Decision:
+            return NotImplemented
+        return (self.allowed, self.section, self.reasons) == (
+            other.allowed, other.section, other.reasons
+        )
 
 
 class AccessList:

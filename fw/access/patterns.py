@@ -15,7 +15,6 @@ presenter file ``products/[id].py`` and nothing else. (fnmatch would read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 
@@ -24,12 +23,25 @@ class PatternError(ValueError):
     """A presenter pattern is malformed; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
 class Pattern:
-    """One presenter name or pattern, checked and compiled once."""
+    """One presenter name or pattern, checked and compiled once; never changed."""
 
-    text: str
-    _regex: re.Pattern[str] | None = field(repr=False, compare=False, default=None)
+    __slots__ = ("text", "_regex")
+
+    def __init__(self, text: str, _regex: re.Pattern[str] | None = None) -> None:
+        self.text = text
+        self._regex = _regex
+
+    def __repr__(self) -> str:
+        return f"Pattern(text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Pattern:
+            return NotImplemented
+        return self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
     @classmethod
     def parse(cls, text: str) -> Pattern:

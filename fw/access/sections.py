@@ -7,7 +7,6 @@ known, the key, and what to write instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ..exceptions import ConfigError, ExpressionError
@@ -24,16 +23,44 @@ Locate = Callable[[KeyPath], tuple[str, int | None]]
 SECTION_KEYS = ("condition", "presenters", "except", "menu")
 
 
-@dataclass(frozen=True)
 class Section:
     """One section: a condition and the presenters it allows when it holds."""
 
-    name: str
-    condition: Expression
-    presenters: tuple[Pattern, ...]
-    excepted: tuple[Pattern, ...] = ()
-    menu: Mapping[str, Any] = field(default_factory=dict)
-    role_only: bool = False
+    __slots__ = ("name", "condition", "presenters", "excepted", "menu", "role_only")
+
+    def __init__(
+        self,
+        name: str,
+        condition: Expression,
+        presenters: tuple[Pattern, ...],
+        excepted: tuple[Pattern, ...] = (),
+        menu: Mapping[str, Any] | None = None,
+        role_only: bool = False,
+    ) -> None:
+        self.name = name
+        self.condition = condition
+        self.presenters = presenters
+        self.excepted = excepted
+        self.menu = {} if menu is None else menu
+        self.role_only = role_only
+
+    def __repr__(self) -> str:
+        return (
+            f"Section(name={self.name!r}, condition={self.condition!r}, "
+            f"presenters={self.presenters!r}, excepted={self.excepted!r}, "
+            f"menu={self.menu!r}, role_only={self.role_only!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Section:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def _fields(self) -> tuple:
+        return (
+            self.name, self.condition, self.presenters, self.excepted,
+            self.menu, self.role_only,
+        )
 
     def covers(self, presenter: str) -> bool | None:
         """Return True if listed, None if listed but excepted, False if not listed."""

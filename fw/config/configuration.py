@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,20 +29,49 @@ class Finder(Protocol):
         """Return one found file (with .path and .layer) per layer, specific first."""
 
 
-@dataclass(frozen=True)
 class Origin:
     """Say where one value of a loaded configuration came from.
 
     ``written`` is the text as the file has it, when environment variables
     changed it; ``explain`` shows that rather than the secret it became.
+    PERF: this and the classes below are plain classes, not dataclasses,
+    whose making costs a CGI process about a millisecond each at import.
     """
 
-    key: KeyPath
-    value: Any
-    layer: str
-    path: Path
-    line: int | None
-    written: str | None = None
+    __slots__ = ("key", "value", "layer", "path", "line", "written")
+
+    def __init__(
+        self,
+        key: KeyPath,
+        value: Any,
+        layer: str,
+        path: Path,
+        line: int | None,
+        written: str | None = None,
+    ) -> None:
+        self.key = key
+        self.value = value
+        self.layer = layer
+        self.path = path
+        self.line = line
+        self.written = written
+
+    def __repr__(self) -> str:
+        return (
+            f"Origin(key={self.key!r}, value={self.value!r}, layer={self.layer!r}, "
+            f"path={self.path!r}, line={self.line!r}, written={self.written!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Origin:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def _fields(self) -> tuple:
+        return (self.key, self.value, self.layer, self.path, self.line, self.written)
 
     @property
     def dotted(self) -> str:
@@ -51,18 +79,31 @@ class Origin:
         return dotted(self.key)
 
 
-@dataclass(frozen=True)
 class _Link:
-    layer: str
-    stamp: Stamp
-    document: Document
+    """One file of a merged chain: its layer, stamp and document."""
+
+    __slots__ = ("layer", "stamp", "document")
+
+    def __init__(self, layer: str, stamp: Stamp, document: Document) -> None:
+        self.layer = layer
+        self.stamp = stamp
+        self.document = document
 
 
-@dataclass(frozen=True)
 class _Loaded:
-    chain: tuple[_Link, ...]
-    data: dict[str, Any]
-    written: dict[KeyPath, str]
+    """A merged result: the chain it came from, its data, the texts as written."""
+
+    __slots__ = ("chain", "data", "written")
+
+    def __init__(
+        self,
+        chain: tuple[_Link, ...],
+        data: dict[str, Any],
+        written: dict[KeyPath, str],
+    ) -> None:
+        self.chain = chain
+        self.data = data
+        self.written = written
 
     @property
     def stamps(self) -> tuple[tuple[Path, Stamp], ...]:

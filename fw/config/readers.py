@@ -11,16 +11,11 @@ import bisect
 import json
 import logging
 import re
-import tomllib
-from dataclasses import dataclass, field
 from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from .inifiles import read_ini
-from .merge import has
-from .xmlfiles import read_xml
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +24,39 @@ KeyPath = tuple[str | int, ...]
 EXTENDS = "extends"
 
 
-@dataclass(frozen=True)
 class Document:
-    """Hold one configuration file's data and where each key was written."""
+    """Hold one configuration file's data and where each key was written.
 
-    path: Path
-    data: dict[str, Any]
-    lines: dict[KeyPath, int] = field(default_factory=dict)
-    extends: bool = False
+    Read-only once made. PERF: a plain class, not a dataclass, whose making
+    costs a CGI process about a millisecond at import.
+    """
+
+    __slots__ = ("path", "data", "lines", "extends")
+
+    def __init__(
+        self,
+        path: Path,
+        data: dict[str, Any],
+        lines: dict[KeyPath, int] | None = None,
+        extends: bool = False,
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.lines = {} if lines is None else lines
+        self.extends = extends
+
+    def __repr__(self) -> str:
+        return (
+            f"Document(path={self.path!r}, data={self.data!r}, "
+            f"lines={self.lines!r}, extends={self.extends!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Document:
+            return NotImplemented
+        return (self.path, self.data, self.lines, self.extends) == (
+            other.path, other.data, other.lines, other.extends
+        )
 
     def line_of(self, key: KeyPath) -> int | None:
         """Return the line of `key`, or of the nearest enclosing key known."""
@@ -208,119 +228,25 @@ class _JsonLines:
         return char == closer
 
 
-_TOML_ERROR_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
 def _read_toml(path: Path) -> tuple[dict, dict]:
-    text = _read_text(path)
+    from .tomlfiles import read_toml
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise _toml_error(path, str(error)) from None
-
-    lines = _TomlLines().scan(text)
-    return data, {key: line for key, line in lines.items() if has(data, key)}
+    return read_toml(_read_text(path), origin=str(path))
 
 
-def _toml_error(path: Path, message: str) -> ConfigError:
-    place = _TOML_ERROR_PLACE.search(message)
-    line = column = None
-    if place:
-        message = message[: place.start()]
-        line, column = int(place[1]), int(place[2])
-
-    return ConfigError(
-        f"The TOML does not parse: {message}. Fix the syntax at this place.",
-        origin=str(path),
-        line=line,
-        column=column,
-    )
-
-
-class _TomlLines:
-    """Note the line of table headers and keys; tomllib itself keeps no places.
-
-    Lines inside multi-line strings and arrays are skipped; keys inside inline
-    tables take the line of the table. The caller drops any path that the
-    parsed data does not hold.
-    """
-
-    _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
-    _KEY = rf"\s*{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*\s*"
-    _HEADER = re.compile(rf"\[(\[)?({_KEY})\]\]?\s*(?:#.*)?$")
-    _ASSIGN = re.compile(rf"({_KEY})=\s*(.*)$")
-    _PART = re.compile(_KEY_PART)
-
-    def __init__(self) -> None:
-        self.lines: dict[KeyPath, int] = {}
-        self.arrays: dict[KeyPath, int] = {}
-        self.table: KeyPath = ()
-        self.closer: str | None = None
-
-    def scan(self, text: str) -> dict[KeyPath, int]:
-        for number, line in enumerate(text.splitlines(), start=1):
-            self._line(number, line.strip())
-        return self.lines
-
-    def _line(self, number: int, line: str) -> None:
-        if self.closer:
-            if self.closer in line:
-                self.closer = None
-            return
-
-        header = self._HEADER.match(line)
-        if header:
-            new_item = bool(header[1])
-            self.table = self._resolve(self._keys(header[2]), new_item=new_item)
-            self.lines.setdefault(self.table[:-1] if new_item else self.table, number)
-            self.lines.setdefault(self.table, number)
-            return
-
-        assign = self._ASSIGN.match(line)
-        if assign:
-            self._assign(number, self._keys(assign[1]), assign[2])
-
-    def _assign(self, number: int, keys: list[str], value: str) -> None:
-        for end in range(1, len(keys) + 1):
-            self.lines.setdefault(self.table + tuple(keys[:end]), number)
-
-        for quotes in ('"""', "'''"):
-            if value.startswith(quotes) and quotes not in value[3:]:
-                self.closer = quotes
-
-    def _resolve(self, keys: list[str], *, new_item: bool) -> KeyPath:
-        path: KeyPath = ()
-        for place, key in enumerate(keys, start=1):
-            path += (key,)
-            if new_item and place == len(keys):
-                index = self.arrays.get(path, 0)
-                self.arrays[path] = index + 1
-                path += (index,)
-            elif path in self.arrays:
-                path += (self.arrays[path] - 1,)
-        return path
-
-    def _keys(self, text: str) -> list[str]:
-        return [self._unquote(part) for part in self._PART.findall(text)]
-
-    @staticmethod
-    def _unquote(part: str) -> str:
-        if part.startswith("'"):
-            return part[1:-1]
-        if part.startswith('"'):
-            try:
-                return json.loads(part)
-            except json.JSONDecodeError:
-                return part[1:-1]
-        return part
+# PERF: each format's reader loads when a file of that format is read, so a
+# process imports only the parsers its configuration needs.
 
 
 def _read_ini(path: Path) -> tuple[dict, dict]:
+    from .inifiles import read_ini
+
     return read_ini(_read_text(path), origin=str(path))
 
 
 def _read_xml(path: Path) -> tuple[dict, dict]:
+    from .xmlfiles import read_xml
+
     return read_xml(_read_bytes(path), origin=str(path))
 
 

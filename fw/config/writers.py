@@ -12,7 +12,6 @@ import errno
 import json
 import logging
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from .inifiles import write_ini
-from .xmlfiles import write_xml
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +120,7 @@ def _create_exclusive(path: Path, payload: bytes) -> bool:
 
 
 def _write_temp(path: Path, payload: bytes) -> Path:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
 
     try:
@@ -195,8 +192,22 @@ def _json_text(data: dict[str, Any], *, origin: str) -> str:
         ) from None
 
 
+def _ini_text(data: dict[str, Any], *, origin: str) -> str:
+    from .inifiles import write_ini
+
+    return write_ini(data, origin=origin)
+
+
+def _xml_text(data: dict[str, Any], *, origin: str) -> str:
+    from .xmlfiles import write_xml
+
+    return write_xml(data, origin=origin)
+
+
+# PERF: the INI and XML writers load on use: a request that writes nothing,
+# or only JSON, does not import configparser or the XML modules for them.
 _WRITERS: dict[str, Callable[..., str]] = {
     ".json": _json_text,
-    ".ini": write_ini,
-    ".xml": write_xml,
+    ".ini": _ini_text,
+    ".xml": _xml_text,
 }

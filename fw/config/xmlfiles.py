@@ -17,13 +17,14 @@ The rules, the same for reading and writing:
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 from ..exceptions import ConfigError
 from . import scalars
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element as _XmlElement
 
 KeyPath = tuple[str | int, ...]
 
@@ -31,16 +32,19 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _ITEM = "item"
 _TYPES = ("list", "map")
-_XmlElement = ElementTree.Element
 
 
-@dataclass
 class _Element:
-    tag: str
-    attrib: dict[str, str]
-    line: int
-    children: list[_Element] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
+    """One parsed element, its line, children and text pieces."""
+
+    __slots__ = ("tag", "attrib", "line", "children", "text")
+
+    def __init__(self, tag: str, attrib: dict[str, str], line: int) -> None:
+        self.tag = tag
+        self.attrib = attrib
+        self.line = line
+        self.children: list[_Element] = []
+        self.text: list[str] = []
 
 
 def read_xml(raw: bytes, *, origin: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
@@ -239,6 +243,10 @@ class _Converter:
 
 def write_xml(data: dict[str, Any], *, origin: str) -> str:
     """Return an XML document that `read_xml` reads back as `data`."""
+    # PERF: ElementTree only writes; reading needs expat alone, and a CGI
+    # process that reads an XML file is spared ElementTree's import.
+    from xml.etree import ElementTree
+
     root = ElementTree.Element("config")
     extends = data.get("extends")
     if isinstance(extends, bool):
@@ -273,14 +281,14 @@ class _Writer:
 
         for name, inner in value.items():
             self._check_name(name, key)
-            self.fill(ElementTree.SubElement(element, name), inner, key + (name,))
+            self.fill(_sub_element(element, name), inner, key + (name,))
 
     def _fill_list(self, element: _XmlElement, value: list, key: KeyPath) -> None:
         if not value:
             element.set("type", "list")
 
         for index, inner in enumerate(value):
-            self.fill(ElementTree.SubElement(element, _ITEM), inner, key + (index,))
+            self.fill(_sub_element(element, _ITEM), inner, key + (index,))
 
     def _check_name(self, name: Any, key: KeyPath) -> None:
         valid = isinstance(name, str) and _NAME.fullmatch(name)
@@ -292,3 +300,9 @@ class _Writer:
                 "with 'xml'. Rename it or write JSON.",
                 origin=self.origin,
             )
+
+
+def _sub_element(parent: _XmlElement, tag: str) -> _XmlElement:
+    from xml.etree import ElementTree
+
+    return ElementTree.SubElement(parent, tag)

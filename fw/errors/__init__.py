@@ -6,10 +6,19 @@ developer page where it is safe, else the plain page with the error id.
 ``python -m fw errors ...`` runs :func:`run_command`.
 """
 
-from fw.errors.commands import run_command
-from fw.errors.pages import render_developer_page, render_plain_page
+from importlib import import_module
+from typing import Any
+
 from fw.errors.record import capture
 from fw.errors.store import list_errors, load_error, prune, store
+
+# PERF: the pages and the commands load on first use, since a request that
+# succeeds (a CGI process answers one) needs neither.
+_LAZY = {
+    "render_developer_page": "fw.errors.pages",
+    "render_plain_page": "fw.errors.pages",
+    "run_command": "fw.errors.commands",
+}
 
 __all__ = [
     "capture",
@@ -21,3 +30,12 @@ __all__ = [
     "run_command",
     "store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fw.errors' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -13,10 +13,8 @@ import linecache
 import logging
 import os
 import re
-import secrets
 import site
 import sys
-import sysconfig
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,6 +50,8 @@ _COUNTER = itertools.count()
 
 def new_error_id(now: datetime | None = None) -> str:
     """Return a fresh error id: UTC time, process id, counters and random bits."""
+    import secrets
+
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
     stamp = moment.strftime(_ID_STAMP)
@@ -187,6 +187,8 @@ def _code_folders() -> tuple[tuple[str, tuple[str, ...]], ...]:
     NOTE: site-packages usually lies inside the stdlib folder, so libraries
     are tested before the stdlib.
     """
+    import sysconfig
+
     paths = sysconfig.get_paths()
     libraries = [paths.get("purelib"), paths.get("platlib")]
     libraries += _site_folders()

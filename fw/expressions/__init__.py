@@ -76,10 +76,20 @@ def compile_expression(
 
 
 def python_source(
-    source: str, *, origin: str = _DEFAULT_ORIGIN, line: int = 1, column: int = 1
+    source: str,
+    *,
+    origin: str = _DEFAULT_ORIGIN,
+    line: int = 1,
+    column: int = 1,
+    bound: Mapping[str, str] | None = None,
 ) -> str:
-    """Return one Python expression that computes ``source`` from names and rt."""
-    return generate(parse(source, str(origin), line, column), str(origin))
+    """Return one Python expression that computes ``source`` from names and rt.
+
+    ``bound`` maps names to Python variables of the code the expression is
+    embedded in; those names are read from the variables, not ``names``.
+    """
+    tree = parse(source, str(origin), line, column)
+    return generate(tree, str(origin), bound)
 
 
 def names_used(source: str) -> set[str]:

@@ -15,7 +15,7 @@ or a parenthesised group), so fragments nest without extra care.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import nodes, runtime
 
@@ -23,16 +23,24 @@ _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
 _ORDER = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 
-def generate(tree: nodes.Node, origin: str) -> str:
-    """Return the Python expression source that evaluates ``tree``."""
-    return _Generator(origin).emit(tree)
+def generate(
+    tree: nodes.Node, origin: str, bound: Mapping[str, str] | None = None
+) -> str:
+    """Return the Python expression source that evaluates ``tree``.
+
+    ``bound`` maps names to the Python variables that hold them (the
+    templates engine keeps loop variables in locals); those names and
+    filters are read from the variables instead of from ``names``.
+    """
+    return _Generator(origin, bound or {}).emit(tree)
 
 
 class _Generator:
     """Emit Python source for each node type."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, bound: Mapping[str, str]) -> None:
         self.origin = origin
+        self.bound = bound
 
     def emit(self, node: nodes.Node) -> str:
         return _EMITTERS[type(node)](self, node)
@@ -47,6 +55,8 @@ class _Generator:
         return _constant(node.value)
 
     def name(self, node: nodes.Name) -> str:
+        if node.name in self.bound:
+            return self.bound[node.name]
         return f"rt.name(names, {node.name!r}, {self.at(node)})"
 
     def list_of(self, node: nodes.ListOf) -> str:
@@ -70,6 +80,8 @@ class _Generator:
 
     def filter(self, node: nodes.Filter) -> str:
         args = self.joined((node.value, *node.args))
+        if node.name in self.bound:
+            return f"rt.call({self.bound[node.name]}, {self.at(node)}{args})"
         return f"rt.pipe(names, {node.name!r}, {self.at(node)}{args})"
 
     def unary(self, node: nodes.Unary) -> str:

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from .loader import Template, Templates
 from .markup import Markup, escape
+from .runtime import Lazy
 
-__all__ = ["Markup", "Template", "Templates", "escape"]
+__all__ = ["Lazy", "Markup", "Template", "Templates", "escape"]

@@ -1,10 +1,13 @@
 """Compile a parsed template to Python source, then to a code object.
 
 The code defines ``root(ctx, names)`` and one generator per block; each
-yields strings. ``names`` is the dict of names the template's expressions
-see; a loop works on a copy, so its variables and sets end with it.
-``_lines`` maps lines of the generated code back to the template, which is
-how errors while rendering name the template line.
+yields strings, a run of text and outputs as one f-string. ``names`` is the
+dict of names the template's expressions see. A loop keeps its variables in
+Python locals (and makes its ``loop`` only when the body reads it), unless
+its body sets names, includes a template or holds a block: then it works on
+a copy of ``names``, so its variables and sets end with it. ``_lines`` maps
+lines of the generated code back to the template, which is how errors while
+rendering name the template line.
 
 The generated code reaches nothing but ``_t`` (fw.templates.runtime), ``rt``
 (fw.expressions.runtime) and the names it is given: it runs without
@@ -16,7 +19,7 @@ from __future__ import annotations
 from types import CodeType
 
 from ..exceptions import ExpressionError, TemplateError
-from ..expressions import python_source
+from ..expressions import names_used, python_source
 from .lexer import Source
 from .parser import (
     Block,
@@ -34,6 +37,8 @@ from .parser import (
 )
 
 _INDENT = "    "
+# NOTE: Python source that cannot stand inside an f-string's braces in 3.11.
+_NOT_INLINE = frozenset("'\"\\{}#")
 
 
 def compile_template(text: str, origin: str) -> CodeType:
@@ -57,6 +62,7 @@ class _Writer:
         self.where: dict[int, tuple[int, int]] = {}
         self.indent = 0
         self.depth = 0
+        self.bound: dict[str, str] = {}
 
     def module(self, tree: Tree) -> str:
         self.root(tree)
@@ -116,19 +122,29 @@ class _Writer:
         """Yield a run of texts and outputs as one string."""
         if not run:
             return
-        parts = [self.piece(node) for node in run]
-        if len(parts) == 1:
-            self.write(f"yield {parts[0]}", run[0])
+        values = {
+            index: f"_t.out({self.expr(node.expr)})"
+            for index, node in enumerate(run)
+            if isinstance(node, Output)
+        }
+        if len(run) == 1:
+            self.write(f"yield {values.get(0) or repr(run[0].value)}", run[0])
             return
-        self.write("yield (", run[0])
-        for index, (node, part) in enumerate(zip(run, parts)):
-            self.write(f"{_INDENT}{'+ ' if index else ''}{part}", node)
-        self.write(")")
+        if not all(_NOT_INLINE.isdisjoint(value) for value in values.values()):
+            values = self.temporaries(run, values)
+        parts = (
+            f"f'{{{values[index]}}}'" if index in values else _f_literal(node.value)
+            for index, node in enumerate(run)
+        )
+        self.write(f"yield {' '.join(parts)}", run[0])
 
-    def piece(self, node: Node) -> str:
-        if isinstance(node, Text):
-            return repr(node.value)
-        return f"_t.out({self.expr(node.expr)})"
+    def temporaries(self, run: list[Node], values: dict[int, str]) -> dict[int, str]:
+        """Compute each output of a run into a local, on a line of its own."""
+        names = {}
+        for index, value in values.items():
+            names[index] = f"_o{index}"
+            self.write(f"{names[index]} = {value}", run[index])
+        return names
 
     def node(self, node: Node) -> None:
         getattr(self, f"node_{type(node).__name__.lower()}")(node)
@@ -145,23 +161,49 @@ class _Writer:
 
     def node_for(self, node: For) -> None:
         self.depth += 1
-        saved, items, loop = (f"_{kind}{self.depth}" for kind in "sql")
-        targets = ", ".join(f"names[{name!r}]" for name in node.targets)
-        targets = f"({targets})" if len(node.targets) > 1 else targets
+        items = f"_q{self.depth}"
         self.write(f"{items} = _t.iterable({self.expr(node.iterable)})", node)
         self.write(f"if {items}:")
         self.indent += 1
+        outer = self.bound
+        if _needs_scope(node.body):
+            self.scoped_loop(node, items)
+        else:
+            self.local_loop(node, items)
+        self.bound = outer
+        self.indent -= 1
+        if node.otherwise:
+            self.write("else:")
+            self.suite(node.otherwise)
+        self.depth -= 1
+
+    def local_loop(self, node: For, items: str) -> None:
+        """Write a loop whose variables are locals; its body changes no names."""
+        variables = {name: f"_v{self.depth}_{name}" for name in node.targets}
+        targets = ", ".join(variables.values())
+        iterable = items
+        if "loop" not in variables and _reads_loop(node.body):
+            loop = variables["loop"] = f"_l{self.depth}"
+            self.write(f"{loop} = _t.Loop(_t.length({items}))")
+            targets = f"{loop}.index0, ({targets})"
+            iterable = f"_t.enumerate({items})"
+        self.bound = {**self.bound, **variables}
+        self.write(f"for {targets} in {iterable}:", node)
+        self.suite(node.body)
+
+    def scoped_loop(self, node: For, items: str) -> None:
+        """Write a loop whose variables and sets live in a copy of names."""
+        saved, loop = f"_s{self.depth}", f"_l{self.depth}"
+        hidden = {*node.targets, "loop"}
+        self.bound = {k: v for k, v in self.bound.items() if k not in hidden}
+        targets = ", ".join(f"names[{name!r}]" for name in node.targets)
+        targets = f"({targets})" if len(node.targets) > 1 else targets
         self.write(f"{saved} = names")
         self.write(f"names = _t.scope({saved})")
         self.write(f"names['loop'] = {loop} = _t.Loop(_t.length({items}))")
         self.write(f"for {loop}.index0, {targets} in _t.enumerate({items}):", node)
         self.suite(node.body)
         self.write(f"names = {saved}")
-        self.indent -= 1
-        if node.otherwise:
-            self.write("else:")
-            self.suite(node.otherwise)
-        self.depth -= 1
 
     def node_set(self, node: Set) -> None:
         self.write(f"names[{node.name!r}] = {self.expr(node.value)}", node)
@@ -183,7 +225,11 @@ class _Writer:
         """Return the Python source of a template expression."""
         try:
             python = python_source(
-                expr.source, origin=self.origin, line=expr.line, column=expr.column
+                expr.source,
+                origin=self.origin,
+                line=expr.line,
+                column=expr.column,
+                bound=self.bound,
             )
         except ExpressionError as exc:
             raise TemplateError(
@@ -204,6 +250,67 @@ class _Writer:
         return TemplateError(
             message, origin=self.origin, line=node.line, column=node.column
         )
+
+
+def _f_literal(text: str) -> str:
+    """Return ``text`` as an f-string literal with no replacement fields."""
+    return "f" + repr(text).replace("{", "{{").replace("}", "}}")
+
+
+def _children(node: Node) -> list[Node]:
+    """Return the nodes directly inside ``node``."""
+    if isinstance(node, If):
+        return [child for _, body in node.branches for child in body]
+    if isinstance(node, For):
+        return [*node.body, *node.otherwise]
+    if isinstance(node, Block):
+        return node.body
+    return []
+
+
+def _walk(nodes: list[Node]) -> list[Node]:
+    """Return ``nodes`` and every node inside them."""
+    found, pending = [], list(nodes)
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(_children(node))
+    return found
+
+
+def _needs_scope(body: list[Node]) -> bool:
+    """Tell whether a loop body sets names, includes or has a block.
+
+    Those read or change the dict of names, so the loop variables must be
+    in it and the changes must end with the loop.
+    """
+    return any(isinstance(node, (Set, Include, Block)) for node in _walk(body))
+
+
+def _reads_loop(body: list[Node]) -> bool:
+    """Tell whether any expression in a loop body may read ``loop``."""
+    for node in _walk(body):
+        for expr in _expressions(node):
+            try:
+                if "loop" in names_used(expr.source):
+                    return True
+            except ExpressionError:
+                return True
+    return False
+
+
+def _expressions(node: Node) -> list[Expr]:
+    if isinstance(node, Output):
+        return [node.expr]
+    if isinstance(node, If):
+        return [condition for condition, _ in node.branches if condition is not None]
+    if isinstance(node, For):
+        return [node.iterable]
+    if isinstance(node, Set):
+        return [node.value]
+    if isinstance(node, Include):
+        return [node.name]
+    return []
 
 
 def _ignorable(node: Node) -> bool:

@@ -29,13 +29,12 @@ import fw
 from ..exceptions import ExpressionError, FwError, TemplateError, UnsafeNameError
 from ..expressions import runtime as expression_runtime
 from . import runtime
-from .compiler import compile_template
 from .filters import BUILTIN
 
 logger = logging.getLogger(__name__)
 
 EXTENSION = ".html"
-CACHE_FORMAT = "fw-templates-1"
+CACHE_FORMAT = "fw-templates-2"
 
 
 class FinderLike(Protocol):
@@ -65,7 +64,7 @@ class Template:
 
     def generate(self, context: Mapping[str, object] | None = None) -> Iterator[str]:
         """Yield the rendered text in pieces, as it is produced."""
-        names = {**self._engine.names, **(context or {})}
+        names = runtime.names_for(self._engine.names, context)
         ctx = runtime.Render(self._engine.get, self.origin)
         try:
             yield from self.root(ctx, names)
@@ -77,7 +76,16 @@ class Template:
 
     def render(self, context: Mapping[str, object] | None = None) -> str:
         """Return the rendered text."""
-        return "".join(self.generate(context))
+        names = runtime.names_for(self._engine.names, context)
+        ctx = runtime.Render(self._engine.get, self.origin)
+        # PERF: joined here rather than through generate(), one generator less.
+        try:
+            return "".join(self.root(ctx, names))
+        except Exception as exc:
+            error = _template_error(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     def __repr__(self) -> str:
         return f"<Template {self.name!r} from {self.origin}>"
@@ -183,6 +191,8 @@ class Templates:
         return code
 
     def _compile(self, source: str, origin: str) -> CodeType:
+        from .compiler import compile_template
+
         logger.debug("Compiling template %s", origin)
         self.compile_count += 1
         return compile_template(source, origin)

@@ -1,8 +1,12 @@
 """What compiled templates call while they render.
 
 Generated code reaches this module as ``_t``; it runs without Python's
-builtins, so the few it needs (``enumerate``, ``len``, ``dict``) are
-offered here under plain names.
+builtins, so the few it needs (``enumerate``, ``len``) are offered here
+under plain names.
+
+The names a template sees are a ``Names`` dict. A value given as ``Lazy``
+is computed when a template first reads it, so that a name such as the
+visitor's language costs nothing in the templates that never use it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,71 @@ from .markup import Markup, escape_text
 # NOTE: the builtins generated code may use, since it runs without any.
 enumerate = enumerate
 length = len
-scope = dict
 
 TEMPLATE_MARK = "__fw_template__"
+_UNSET = object()
+
+
+class Lazy:
+    """A template name's value, computed by ``function()`` when first read."""
+
+    __slots__ = ("function", "value")
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+        self.value: Any = _UNSET
+
+    def get(self) -> Any:
+        """Return the value, computing it the first time only."""
+        if self.value is _UNSET:
+            self.value = self.function()
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"<Lazy {self.function!r}>"
+
+
+class Names(dict):
+    """The names of one rendering: a dict that computes its Lazy values on use."""
+
+    # PERF: no __init__, so that making one is dict's own C code.
+    __slots__ = ("lazy",)
+    lazy: dict[str, Lazy]
+
+    def __missing__(self, key: str) -> Any:
+        lazy = self.lazy.get(key)
+        if lazy is None:
+            raise KeyError(key)
+        try:
+            value = self[key] = lazy.get()
+        except KeyError as exc:
+            # NOTE: a KeyError would read as "the name is not defined".
+            raise TemplateError(
+                f"Computing the value of {key!r} failed with KeyError: {exc}"
+            ) from exc
+        return value
+
+
+def names_for(
+    base: Mapping[str, Any], context: Mapping[str, object] | None
+) -> Names:
+    """Return the names of a rendering: ``base`` overridden by ``context``."""
+    names = Names(base)
+    names.lazy = {}
+    if context:
+        names.update(context)
+        for key, value in context.items():
+            if type(value) is Lazy:
+                del names[key]
+                names.lazy[key] = value
+    return names
+
+
+def scope(names: Names) -> Names:
+    """Return a copy of ``names`` for a loop, block or include to change."""
+    inner = Names(names)
+    inner.lazy = names.lazy
+    return inner
 
 
 class Compiled(Protocol):
@@ -35,7 +101,20 @@ class Compiled(Protocol):
 def out(value: Any) -> str:
     """Return ``value`` as HTML text: escaped unless it is Markup, None as ''."""
     if type(value) is str:
-        return escape_text(value)
+        # PERF: escape_text inlined; this runs for nearly every output.
+        if "&" in value:
+            value = value.replace("&", "&amp;")
+        if "<" in value:
+            value = value.replace("<", "&lt;")
+        if ">" in value:
+            value = value.replace(">", "&gt;")
+        if '"' in value:
+            value = value.replace('"', "&#34;")
+        if "'" in value:
+            value = value.replace("'", "&#39;")
+        return value
+    if type(value) is int:
+        return str(value)
     if value is None:
         return ""
     if hasattr(value, "__html__"):
@@ -124,11 +203,11 @@ class Render:
     def include(self, name: Any, names: dict[str, Any]) -> Iterator[str]:
         """Yield the output of template ``name``, seeing the same names."""
         template = self.load(_template_name(name, "include"))
-        yield from template.root(Render(self.load, template.origin), dict(names))
+        yield from template.root(Render(self.load, template.origin), scope(names))
 
     def block(self, name: str, names: dict[str, Any], level: int = 0) -> Iterator[str]:
         """Yield block ``name`` as the most specific template defines it."""
-        inner = dict(names)
+        inner = scope(names)
         inner["super"] = partial(self._super, name, names, level + 1)
         yield from self.blocks[name][level](self, inner)
 
