@@ -14,11 +14,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import environment, errors, guard, routing
+from .config import Configuration
 from .context import Context
+from .csrf import SAFE_METHODS
 from .exceptions import ConfigError, HTTPError, Redirect
 from .finder import Finder, Layer, Listings
 from .layers import Layers, Stack
@@ -129,14 +132,25 @@ class Application:
 
     def database(self, stack: Stack | None = None) -> Any:
         """Return this thread's connection to the configured database."""
+        stack = stack or self.layers.base
+        by_stack = self._thread_kept("databases by stack")
+        database = None if self.watch else by_stack.get(stack.key)
+        if database is None:
+            database = by_stack[stack.key] = self._connection(stack.config)
+        return database
+
+    def _connection(self, config: Configuration) -> Any:
         from .db import configured_url, open_database
 
-        config = (stack or self.layers.base).config
         url = configured_url(config)
-        databases = self._local.__dict__.setdefault("databases", {})
+        databases = self._thread_kept("databases")
         if url not in databases:
             databases[url] = open_database(config, self.root, url)
         return databases[url]
+
+    def _thread_kept(self, name: str) -> dict[Any, Any]:
+        """Return a dictionary this thread keeps (connections are per thread)."""
+        return self._local.__dict__.setdefault(name, {})
 
     def schema(self, stack: Stack | None = None) -> Any:
         """Return the tables described in the layers of ``stack``."""
@@ -154,10 +168,18 @@ class Application:
         return self._records(context.stack or self.layers.base, context.service)
 
     def _records(self, stack: Stack, services: Any) -> Any:
-        from .db.records import Records
+        # PERF: in production a stack's connection and schema never change,
+        # so each thread keeps, per stack, what makes its records.
+        makers = self._thread_kept("records")
+        make = None if self.watch else makers.get(stack.key)
+        if make is None:
+            from .db.records import Records
 
-        database, schema = self.database(stack), self.schema(stack)
-        return Records(database, schema, services=services, root=self.root)
+            database, schema = self.database(stack), self.schema(stack)
+            make = makers[stack.key] = partial(
+                Records, database, schema, root=self.root
+            )
+        return make(services=services)
 
     def authenticator(self, context: Context | None = None) -> Any:
         """Return the authenticator over the users table the ``auth`` config names."""
@@ -175,19 +197,16 @@ class Application:
     ) -> Iterable[bytes]:
         context = None
         try:
-            context = self._context(environ)
+            proxies = self._proxies
+            if proxies is None or self.watch:
+                proxies = self._trusted_proxies()
+            context = Context(self, Request(environ, trusted_proxies=proxies))
             body = self._respond(context)
             if isinstance(body, list):
                 return self._send_complete(context, body, start_response)
         except Exception as error:
             return self._fail(context, environ, error, start_response)
         return self._send(context, body, start_response)
-
-    def _context(self, environ: dict[str, Any]) -> Context:
-        proxies = self._proxies
-        if proxies is None or self.watch:
-            proxies = self._trusted_proxies()
-        return Context(self, Request(environ, trusted_proxies=proxies))
 
     def _trusted_proxies(self) -> tuple[str, ...]:
         settings = self.layers.base.config.shared("settings")
@@ -231,7 +250,8 @@ class Application:
         if not target.open:
             guard.authorize(context, target.route)
         run = prepare(context, target.route)
-        guard.check_csrf(context)
+        if context.request.method not in SAFE_METHODS:
+            guard.check_csrf(context)
         return run()
 
     def _send_complete(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import ServiceError
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
 class Context:
     """The request, the response, its layers and the services, for one request."""
 
+    #: The route being answered, once routing found it.
+    route: Route | None = None
+    #: The page title a presenter gives the layout.
+    title: str | None = None
+    #: True or False to force the layout on or off; None lets fw decide.
+    use_layout: bool | None = None
+
     def __init__(
         self, app: Application, request: Request, stack: Stack | None = None
     ) -> None:
@@ -25,9 +33,6 @@ class Context:
         self.request = request
         self.response = Response()
         self.stack = stack
-        self.route: Route | None = None
-        self.title: str | None = None
-        self.use_layout: bool | None = None
         self._services: dict[str, Any] = {}
 
     @property
@@ -43,6 +48,12 @@ class Context:
     def config(self, name: str) -> dict[str, Any]:
         """Return the merged configuration called ``name`` for this request."""
         return (self.stack or self.app.layers.base).config.load(name)
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """Return the ``settings`` configuration, read-only and not copied."""
+        config = (self.stack or self.app.layers.base).config
+        return MappingProxyType(config.shared("settings"))
 
     def service(self, name: str) -> Any:
         """Return the value of a service for this request, made on first use."""
@@ -74,7 +85,7 @@ class Context:
         names = {
             "request": self.request,
             "params": self.params,
-            "settings": self.config("settings"),
+            "settings": self.settings,
             "title": self.title,
             "user": self.service("user"),
             "csrf_token": self._csrf_token,

@@ -54,7 +54,7 @@ def login_url(context: Context) -> str:
 def check_csrf(context: Context) -> None:
     """Refuse a state-changing request without the session's token (403)."""
     request = context.request
-    if request.environ.get(CSRF_EXEMPT) or request.method in csrf.SAFE_METHODS:
+    if request.method in csrf.SAFE_METHODS or request.environ.get(CSRF_EXEMPT):
         return
     scheme, host = request.public_origin
     session = context.service("session")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from .context import Context
@@ -27,6 +28,7 @@ from .exceptions import MethodNotAllowed, ServiceError
 from .response import Response
 from .routing import Route
 
+HTML = "text/html; charset=utf-8"
 FRAGMENT_EXTENSIONS = (".html", ".htm")
 CONTENT_METHODS = ("GET", "HEAD")
 CODE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -47,14 +49,15 @@ def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
     any of the presenter's own code runs.
     """
     if route.is_code:
-        handler = _handler_of(context, route)
-        return lambda: _present_code(context, route, handler)
+        handler, defaults = route.kept.get(context.request.method) or _plan(
+            context, route
+        )
+        return partial(_present_code, context, route, handler, defaults)
     _check_method(context, route)
-    if route.found.path.suffix in FRAGMENT_EXTENSIONS:
-        _check_content_method(context)
-        return lambda: _present_fragment(context, route)
     _check_content_method(context)
-    return lambda: _present_file(context, route)
+    if route.found.path.suffix in FRAGMENT_EXTENSIONS:
+        return partial(_present_fragment, context, route)
+    return partial(_present_file, context, route)
 
 
 def _check_method(context: Context, route: Route) -> None:
@@ -63,20 +66,21 @@ def _check_method(context: Context, route: Route) -> None:
         raise MethodNotAllowed(headers={"Allow": ", ".join(allowed).upper()})
 
 
-def _present_code(context: Context, route: Route, handler: Any) -> Chunks:
-    _apply_settings(context, route, default_type="text/html; charset=utf-8")
+def _present_code(
+    context: Context, route: Route, handler: Any, defaults: Response
+) -> Chunks:
+    context.response.update(defaults)
     return _body_of(context, route, handler(context))
 
 
-def _handler_of(context: Context, route: Route) -> Any:
-    """Return the function answering the request's method, found once per route."""
+def _plan(context: Context, route: Route) -> tuple[Any, Response]:
+    """Return the method's function and the route's defaults, once per method."""
     method = context.request.method
-    handler = route.kept.get(method)
-    if handler is None:
-        _check_method(context, route)
-        module = context.app.modules.load(route.found.path)
-        handler = route.kept[method] = _handler(module, method)
-    return handler
+    _check_method(context, route)
+    module = context.app.modules.load(route.found.path)
+    plan = _handler(module, method), _route_defaults(route, HTML)
+    route.kept[method] = plan
+    return plan
 
 
 def _handler(module: Any, method: str) -> Any:
@@ -92,6 +96,8 @@ def _handler(module: Any, method: str) -> Any:
 
 
 def _body_of(context: Context, route: Route, result: Any) -> Chunks:
+    if type(result) is bytes:
+        return [result]
     if result is None:
         return []
     if isinstance(result, str):
@@ -99,7 +105,7 @@ def _body_of(context: Context, route: Route, result: Any) -> Chunks:
             return [_in_layout(context, route, result)]
         return [result]
     if isinstance(result, (bytes, bytearray)):
-        return [result if type(result) is bytes else bytes(result)]
+        return [bytes(result)]
     if isinstance(result, (dict, list)):
         context.response.set_header("Content-Type", "application/json")
         return [_json(result, route)]
@@ -178,7 +184,7 @@ def _layout_parts(context: Context, route: Route) -> tuple[str, str]:
 
 
 def _present_fragment(context: Context, route: Route) -> Chunks:
-    _apply_settings(context, route, default_type="text/html; charset=utf-8")
+    context.response.update(_route_defaults(route, HTML))
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
     if _has_layout(context, route) and not _is_document(text):
         return [_in_layout(context, route, text)]
@@ -187,7 +193,7 @@ def _present_fragment(context: Context, route: Route) -> Chunks:
 
 def _present_file(context: Context, route: Route) -> Chunks:
     path = route.found.path
-    _apply_settings(context, route, default_type=content_type(path))
+    context.response.update(_route_defaults(route, content_type(path)))
     if route.settings.get("preprocessors"):
         return [_preprocess(context, route, path.read_bytes())]
     return send_file(context, path)
@@ -219,10 +225,6 @@ def send_file(context: Context, path: Any) -> Chunks:
 def _check_content_method(context: Context) -> None:
     if context.request.method not in CONTENT_METHODS:
         raise MethodNotAllowed(headers={"Allow": ", ".join(CONTENT_METHODS)})
-
-
-def _apply_settings(context: Context, route: Route, *, default_type: str) -> None:
-    context.response.update(_route_defaults(route, default_type))
 
 
 def _route_defaults(route: Route, default_type: str) -> Response:

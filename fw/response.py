@@ -107,7 +107,9 @@ class Response:
 
         A header set on both keeps the other's values only.
         """
-        self.status = other.status
+        if self.sent:
+            self._check_open("status")
+        self._status = other._status
         if not self._headers:
             self._headers = other._headers.copy()
             return
@@ -126,7 +128,10 @@ class Response:
         self.sent = True
         status, headers = self._status, self._headers.copy()
         if content_length is not None and status not in (204, 304):
-            if not any(name.lower() == "content-length" for name, _ in headers):
+            for name, _ in headers:
+                if name.lower() == "content-length":
+                    break
+            else:
                 headers.append(("Content-Length", str(content_length)))
         return _STATUS_LINES.get(status) or status_line(status), headers
 

@@ -18,6 +18,7 @@ import random
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .csrf import KEY as CSRF_KEY
@@ -139,7 +140,7 @@ class SessionStore:
         self.table = table
         self.clock = clock
         self.cleanup_every = cleanup_every
-        self._sql = _statements(database.dialect.quote, table)
+        self._sql = _statements(database.dialect, table)
         self._data_column, self._time_column = _columns()
 
     def now(self) -> datetime:
@@ -289,6 +290,7 @@ class SessionStore:
         return self.database.dialect.from_db(column, value)
 
 
+@lru_cache(maxsize=None)
 def _columns() -> tuple[Field, Field]:
     """Return the columns whose values the dialect converts: data and a time.
 
@@ -303,10 +305,11 @@ def _columns() -> tuple[Field, Field]:
     )
 
 
-def _statements(quote: Callable[[str], str], table: str) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _statements(dialect: Any, table: str) -> dict[str, str]:
     """Return the store's statements, every name quoted for the engine."""
-    t, key, data, expires, updated = map(quote, (table, "id", "data", "expires",
-                                                 "updated"))
+    names = (table, "id", "data", "expires", "updated")
+    t, key, data, expires, updated = map(dialect.quote, names)
     return {
         "select": f"SELECT {data}, {expires}, {updated} FROM {t} WHERE {key} = ?",
         "insert": f"INSERT INTO {t} ({key}, {data}, {expires}, {updated}) "

@@ -1,6 +1,7 @@
 """The database inside an application: the db service, hooks found as services."""
 
 import json
+import os
 import unittest
 
 import fw
@@ -75,6 +76,23 @@ class DatabaseServiceTestCase(AppTestCase):
         client.post("/notes", data={"title": "A B"})
 
         self.assertEqual(client.get("/notes").json()["notes"][0][1], "a-b-local")
+
+    def test_records_follow_a_changed_description_in_development(self):
+        self.write({"common/presenters/columns.py": (
+            "def get(context):\n"
+            "    return {'columns': context.service('db').table('notes').column_list}\n"
+        )})
+        client = Client(fw.application(self.root), csrf_checks=False)
+        before = client.get("/columns").json()["columns"]
+
+        fields = {**NOTES["fields"], "body": {"type": "text"}}
+        path = self.root / "common/schema/notes.json"
+        path.write_text(json.dumps({**NOTES, "fields": fields}))
+        os.utime(path, ns=(10**18, 10**18))
+        after = client.get("/columns").json()["columns"]
+
+        self.assertNotIn('"body"', before)
+        self.assertIn('"body"', after)
 
     def test_the_connection_comes_from_configuration(self):
         self.write({"common/config/database.json": '{"url": "sqlite:///var/notes.db"}'})

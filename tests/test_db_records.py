@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from fw.db.connection import Database
+from fw.db.connection import ConstraintError, Database
 from fw.db.migrate import install
 from fw.db.records import Query, QueryError, Record, Records
 from fw.db.schema import parse_schema
@@ -57,6 +57,13 @@ TABLES = {
             "after_select": "note",
         },
         "computed": {"price_with_tax": "with_tax"},
+    },
+    "prices": {
+        "fields": {
+            "id": {"type": "integer", "primary": True, "auto": True},
+            "label": {"type": "text", "length": 40},
+            "amount": {"type": "decimal", "precision": 10, "scale": 2},
+        },
     },
     "tags": {
         "fields": {
@@ -314,6 +321,39 @@ class RecordsCases:
         self.assertEqual(self.products.get(made["Chair"].id).stock, 3)
         self.assertEqual(self.products.get(made["Desk lamp"].id).stock, 5)
         self.assertIsNone(self.products.update(987654, stock=1))
+
+    def test_an_update_without_hooks_gives_the_row_as_stored(self):
+        categories, prices = self.db.table("categories"), self.db.table("prices")
+        lamps = categories.insert(name="Lamps")
+        price = prices.insert(label="lamp", amount="19.90")
+
+        renamed = categories.update(lamps.id, name="Lights")
+        unchanged = categories.update(lamps.id, name="Lights")
+        moved = categories.update(lamps.id, id=lamps.id + 10)
+        repriced = prices.update(price.id, amount=Decimal("20.5"))
+
+        self.assertEqual(dict(renamed), {"id": lamps.id, "name": "Lights"})
+        self.assertEqual(dict(unchanged), dict(renamed))
+        self.assertEqual(dict(moved), {"id": lamps.id + 10, "name": "Lights"})
+        self.assertIsNone(categories.get(lamps.id))
+        self.assertEqual(repriced.amount, Decimal("20.50"))
+        self.assertEqual(dict(prices.get(price.id)), dict(repriced))
+        self.assertIsNone(categories.update(987654, name="Nothing"))
+        self.assertIsNone(prices.update(987654, amount=1))
+
+    def test_a_refused_change_inside_a_transaction_lets_it_go_on(self):
+        categories = self.db.table("categories")
+
+        with self.database.transaction():
+            lamps = categories.insert(name="Lamps")
+            chairs = categories.insert(name="Chairs")
+            with self.assertRaises(ConstraintError):
+                categories.update(lamps.id, id=chairs.id)
+            with self.assertRaises(ConstraintError):
+                categories.insert(id=chairs.id, name="Again")
+            categories.update(chairs.id, name="Seats")
+
+        self.assertEqual(self.names(categories.find().order("id")), ["Lamps", "Seats"])
 
     def test_bulk_update_changes_matching_rows_and_runs_hooks(self):
         self.add_products()
@@ -645,6 +685,29 @@ class RecordsDetailsTest(unittest.TestCase):
 
         self.assertEqual(inside, Path(folder).resolve() / "var/uploads/a/b.jpg")
         self.assertIsNone(outside)
+
+    def test_fields_named_like_record_methods_are_read_with_brackets(self):
+        schema = parse_schema({"things": ({
+            "fields": {
+                "id": {"type": "integer", "primary": True},
+                "items": {"type": "text"},
+                "key": {"type": "text"},
+                "label": {"type": "text"},
+            },
+        }, "schema/things.json")})
+        database = Database("sqlite:///:memory:")
+        self.addCleanup(database.close)
+        install(database, schema)
+        things = Records(database, schema).table("things")
+
+        thing = things.insert(id=1, items="many", key="k", label="one")
+
+        self.assertEqual((thing.id, thing.label), (1, "one"))
+        self.assertEqual((thing["items"], thing["key"]), ("many", "k"))
+        self.assertEqual(list(thing.items()), list(thing._values.items()))
+        self.assertEqual(thing.key, 1)
+        with self.assertRaisesRegex(AttributeError, "no field 'nothing'"):
+            thing.nothing
 
     def test_nested_writes_join_the_outer_transaction(self):
         with self.assertRaises(RuntimeError), self.database.transaction():

@@ -90,7 +90,10 @@ class Database:
             database=url.database,
         )
         if url.engine == "mysql":
-            options.update(charset="utf8mb4", autocommit=False)
+            # NOTE: FOUND_ROWS makes an UPDATE's rowcount the rows it matched,
+            # as on the other engines, not only those whose values changed.
+            found_rows = driver.constants.CLIENT.FOUND_ROWS
+            options.update(charset="utf8mb4", autocommit=False, client_flag=found_rows)
         try:
             return driver.connect(**options)
         except Exception as error:
@@ -104,24 +107,43 @@ class Database:
         Outside a transaction block the statement commits at once, and a
         failing one is rolled back, so the connection stays usable.
         """
-        cursor = self.connection.cursor()
+        return self._run(statement, params, _same_cursor)
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run a query and return all its rows as tuples.
+
+        The rows are read before the commit that ends a statement outside a
+        transaction block, so a change with RETURNING works there too.
+        """
+        return self._run(statement, params, _all_rows)
+
+    def _run(self, statement: str, params: Sequence[Any], read: Callable) -> Any:
+        connection = self._connection
+        if connection is None:
+            connection = self.connection
+        cursor = connection.cursor()
         try:
             cursor.execute(self.dialect.sql(statement), tuple(params))
+            result = read(cursor)
         except Exception as error:
-            if _is_disconnect(error):
-                log.warning("Dropped a lost connection to %s.", self.url.redacted())
-                self._drop()
-            elif self._depth == 0:
-                self._rollback()
-            if type(error).__name__ == "IntegrityError":
+            self._recover(error)
+            if _breaks_constraint(error):
                 raise ConstraintError(
                     f"The database refused the change, which would break a unique "
                     f"key or a reference: {error}"
                 ) from error
             raise
         if self._depth == 0:
-            self.connection.commit()
-        return cursor
+            connection.commit()
+        return result
+
+    def _recover(self, error: Exception) -> None:
+        """Drop a lost connection, or roll back a failure outside a block."""
+        if _is_disconnect(error):
+            log.warning("Dropped a lost connection to %s.", self.url.redacted())
+            self._drop()
+        elif self._depth == 0:
+            self._rollback()
 
     def _rollback(self) -> None:
         """Roll back; a connection that cannot even do that is dropped.
@@ -150,11 +172,6 @@ class Database:
         with self.transaction():
             cursor = self.connection.cursor()
             cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
-
-    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Run a query and return all its rows as tuples."""
-        cursor = self.execute(statement, params)
-        return [tuple(row) for row in cursor.fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -222,6 +239,30 @@ class Database:
 
 
 _LOST_CONNECTION_CODES = {2006, 2013, 2055}
+
+
+def _breaks_constraint(error: Exception) -> bool:
+    """Say whether a driver error is a broken unique key or reference.
+
+    pg8000 raises a plain DatabaseError whose details hold the SQLSTATE;
+    class 23 is an integrity constraint violation.
+    """
+    if type(error).__name__ == "IntegrityError":
+        return True
+    details = error.args[0] if error.args else None
+    return isinstance(details, dict) and str(details.get("C", "")).startswith("23")
+
+
+def _same_cursor(cursor: Any) -> Any:
+    return cursor
+
+
+def _all_rows(cursor: Any) -> list[tuple]:
+    found = cursor.fetchall()
+    # PERF: sqlite3 already gives a list of tuples; other drivers' rows are copied.
+    if type(found) is list and (not found or type(found[0]) is tuple):
+        return found
+    return [tuple(row) for row in found]
 
 
 def _is_disconnect(error: Exception) -> bool:

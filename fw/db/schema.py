@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from ..exceptions import ConfigError
@@ -124,19 +125,25 @@ class Table:
 
     def field(self, name: str) -> Field:
         """Return the field called ``name``; KeyError when there is none."""
-        for candidate in self.fields:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
+        try:
+            return self._by_name[name]
+        except TypeError:
+            raise KeyError(name) from None
 
     def has_field(self, name: str) -> bool:
         """Say whether the table has a stored field called ``name``."""
-        return any(candidate.name == name for candidate in self.fields)
+        return isinstance(name, str) and name in self._by_name
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         """Return the stored fields' names, in order."""
         return tuple(candidate.name for candidate in self.fields)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        # PERF: records look fields up by name on every write; a frozen
+        # table can keep the index, and a replaced one starts its own.
+        return {candidate.name: candidate for candidate in self.fields}
 
     @property
     def auto_field(self) -> Field | None:
@@ -156,6 +163,11 @@ class Schema:
     """Every described table of an application, checked against each other."""
 
     tables: Mapping[str, Table]
+    # PERF: what the records work out once per table and dialect (statements,
+    # converters); a schema read again, as development does, starts empty.
+    plans: dict[tuple[str, str], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def table(self, name: str) -> Table:
         """Return the table called ``name``; KeyError when it is not described."""

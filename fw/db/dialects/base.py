@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation, localcontext
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..schema import Field, Index, Table
@@ -73,6 +74,16 @@ class Dialect:
     name = "base"
     placeholder = "?"
     quote_char = '"'
+    # A failed statement aborts the whole transaction (PostgreSQL), so a
+    # step that may fail inside one needs a savepoint to keep it usable.
+    failure_aborts_transaction = False
+    # UPDATE ... RETURNING gives the changed rows as stored (not MariaDB).
+    update_returning = False
+    # The field types whose values the driver gives as fw's Python values,
+    # those it takes as they are, and those read back exactly as written.
+    read_as_is = frozenset({"integer", "text", "file"})
+    written_as_is = frozenset({"integer", "text", "file"})
+    read_as_written = frozenset({"integer", "text", "file", "boolean"})
 
     def quote(self, identifier: str) -> str:
         """Quote a table, column or index name (already checked by the schema)."""
@@ -105,6 +116,18 @@ class Dialect:
         if value is None:
             return None
         return _READERS.get(column.type, _same)(value)
+
+    def reader(self, column: Field) -> Callable[[Any], Any] | None:
+        """Return ``from_db`` for one field, or None where it changes nothing."""
+        if column.type in self.read_as_is:
+            return None
+        return partial(self.from_db, column)
+
+    def writer(self, column: Field) -> Callable[[Any], Any] | None:
+        """Return ``to_db`` for one field, or None where it changes nothing."""
+        if column.type in self.written_as_is:
+            return None
+        return partial(self.to_db, column)
 
     # Types, literals and DDL: the common SQL, which the engines adjust.
 

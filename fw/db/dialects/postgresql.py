@@ -90,6 +90,9 @@ class PostgreSQLDialect(Dialect):
 
     name = "postgresql"
     placeholder = "%s"
+    failure_aborts_transaction = True
+    update_returning = True
+    read_as_is = frozenset({"integer", "text", "file", "json"})
     types = _TYPES
 
     def from_db(self, column: Field, value: Any) -> Any:

@@ -48,6 +48,7 @@ class SQLiteDialect(Dialect):
 
     name = "sqlite"
     can_alter = False
+    update_returning = True
     name_limit = 128
     types = _TYPES
 

@@ -97,9 +97,10 @@ class Query:
 
     def statement(self, columns: str | None = None) -> tuple[str, list[Any]]:
         """Return the SELECT of this query, with ``?`` placeholders, and its values."""
-        owner = self._owner
-        columns = columns or owner.column_list
-        statement = f"SELECT {columns} FROM {owner.dialect.quote(owner.table.name)}"
+        plan = self._owner.plan
+        statement = plan.select
+        if columns:
+            statement = f"SELECT {columns} FROM {plan.table_name}"
         where, params = self.where()
         if where:
             statement += f" WHERE {where}"

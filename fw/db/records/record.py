@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..schema import Table
@@ -72,3 +73,19 @@ class Record(Mapping[str, Any]):
         without ``_id``; or the name of a many-to-many relation.
         """
         return self._owner.related(self, name)
+
+
+def record_class(table: Table) -> type[Record]:
+    """Return a Record class for one table, reading its fields as attributes.
+
+    PERF: a property per field answers ``record.name`` without the failed
+    lookup that reaches ``__getattr__``; a name that is also a Record
+    attribute (``key``, ``items`` ...) or private is left to the class.
+    """
+    names = [*table.field_names, *table.computed]
+    fields = {
+        name: property(itemgetter(name))
+        for name in names
+        if not name.startswith("_") and not hasattr(Record, name)
+    }
+    return type("Record", (Record,), {"__slots__": (), **fields})

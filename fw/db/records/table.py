@@ -9,7 +9,7 @@ one. A file field's old file is removed only after the commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from ..schema import Field, Reference, Relation, Table
 from . import checks
 from .checks import Condition, QueryError
 from .hooks import Event
+from .plan import plan_for
 from .query import Query
 from .record import Record
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UPLOADS = "var/uploads"
+_SCALAR_KEYS = (int, str)
 
 
 class TableRecords:
@@ -36,7 +38,8 @@ class TableRecords:
         self.db = db
         self.table = table
         self.dialect = db.database.dialect
-        self.column_list = ", ".join(self.dialect.quote(n) for n in table.field_names)
+        self.plan = plan_for(db.schema, table, self.dialect)
+        self.column_list = self.plan.columns
 
     def __repr__(self) -> str:
         return f"<TableRecords {self.table.name}>"
@@ -52,7 +55,11 @@ class TableRecords:
         ``get(1)`` for a single key; ``get(product_id=1, tag_id=2)`` or
         ``get((1, 2))`` for a composite one.
         """
-        return self.find(**self.key_of(key, key_fields)).first()
+        where = self.key_of(key, key_fields)
+        if not self.plan.plain_select:
+            return self.find(**where).first()
+        rows = self._rows(self.plan.select_by_key, self._key_params(where))
+        return self._record(rows[0]) if rows else None
 
     def find(self, **filters: Any) -> Query:
         """Return a lazy query of the records matching Django-style filters."""
@@ -66,7 +73,7 @@ class TableRecords:
 
         with self.database.transaction():
             event = self._run("before_insert", values=wanted)
-            stored = checks.write_values(self.table, event.values, "insert")
+            stored = self._checked_again(event, wanted, "insert")
             record = self._fetch(self._insert_row(stored))
             self._run("after_insert", record=record)
         return record
@@ -77,6 +84,8 @@ class TableRecords:
         """Change the record with a key; return it as stored, or None if absent."""
         where = self.key_of(key, {})
         wanted = checks.write_values(self.table, {**(values or {}), **fields}, "update")
+        if wanted and self._updates_alone(wanted):
+            return self._update_alone(where, wanted)
 
         with self.database.transaction():
             old = self._fetch(where)
@@ -120,6 +129,8 @@ class TableRecords:
     def key_of(self, key: Any, key_fields: Mapping[str, Any]) -> dict[str, Any]:
         """Return a key given as a value, tuple, dict, record or keywords, by field."""
         names = self.table.primary_key
+        if type(key) in _SCALAR_KEYS and not key_fields and len(names) == 1:
+            return {names[0]: key}
         given = key_fields or key
         if isinstance(given, Record):
             given = given.key_fields()
@@ -140,8 +151,9 @@ class TableRecords:
         """Run a query with the select hooks around it; return its records."""
         self._run("before_select", query=query)
         records = self.read(query)
-        for record in records:
-            self._run("after_select", record=record)
+        if self.table.hooks.get("after_select"):
+            for record in records:
+                self._run("after_select", record=record)
         return records
 
     def count(self, query: Query) -> int:
@@ -174,33 +186,113 @@ class TableRecords:
         return [self._record(row) for row in self._rows(statement, params)]
 
     def _rows(self, statement: str, params: list[Any]) -> list[tuple]:
-        # NOTE: in a transaction, a failed read is rolled back rather than
-        # leaving the connection aborted (PostgreSQL) for the next statement.
-        with self.database.transaction():
-            return self.database.rows(statement, params)
+        """Run one statement on its own and return its rows."""
+        database = self.db.database
+        if database.in_transaction and self.dialect.failure_aborts_transaction:
+            return self._alone(database.rows, statement, params)
+        return database.rows(statement, params)
+
+    def _alone(self, run: Callable, statement: str, params: list[Any]) -> Any:
+        """Run one statement on its own with ``run``, a method of the Database.
+
+        Outside a transaction block the Database commits it, or rolls it
+        back when it fails; inside one, only PostgreSQL needs more.
+        """
+        database = self.database
+        if database.in_transaction and self.dialect.failure_aborts_transaction:
+            # NOTE: PostgreSQL aborts the whole transaction at a failed
+            # statement; the savepoint undoes only this one, and the
+            # transaction goes on.
+            with database.transaction():
+                return run(statement, params)
+        return run(statement, params)
 
     def _fetch(self, key: Mapping[str, Any]) -> Record | None:
-        found = self.read(self.find(**key))
-        return found[0] if found else None
+        """Read one record by key, inside the block of a write."""
+        rows = self.database.rows(self.plan.select_by_key, self._key_params(key))
+        return self._record(rows[0]) if rows else None
+
+    def _key_params(self, key: Mapping[str, Any]) -> list[Any]:
+        """Return a key's values checked for their fields, as the driver takes them."""
+        params = []
+        for column, write in self.plan.key_writers:
+            value = checks.python_value(column, key[column.name])
+            params.append(value if write is None else write(value))
+        return params
+
+    def _checked_key(self, key: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a key's values checked for their fields, as Python values."""
+        return {
+            column.name: checks.python_value(column, key[column.name])
+            for column in self.plan.key_fields
+        }
 
     def _record(self, row: Sequence[Any]) -> Record:
-        from_db = self.dialect.from_db
-        values = {f.name: from_db(f, value) for f, value in zip(self.table.fields, row)}
-        record = Record(self, values)
+        names, readers = self.plan.names, self.plan.readers
+        if readers is None:
+            values = dict(zip(names, row))
+        else:
+            values = {
+                name: value if read is None else read(value)
+                for name, read, value in zip(names, readers, row)
+            }
+        return self._completed(values)
+
+    def _completed(self, values: dict[str, Any]) -> Record:
+        """Return the record of stored values, its computed fields added."""
+        record = self.plan.record(self, values)
         if self.table.computed:
             values.update(self.db.hooks.compute(self.table, record))
         return record
 
-    def _run(self, name: str, **data: Any) -> Event:
+    def _run(self, name: str, **data: Any) -> Event | None:
+        """Call the table's hooks for an event; None when it has none."""
+        if not self.table.hooks.get(name):
+            return None
         event = Event(name, self.table, self.db, **data)
-        if self.db.hooks.wanted(self.table, name):
-            self.db.hooks.run(event)
+        self.db.hooks.run(event)
         return event
+
+    def _checked_again(
+        self, event: Event | None, wanted: dict[str, Any], action: str
+    ) -> dict[str, Any]:
+        """Return the values to write: as checked, or as a hook left them."""
+        if event is None:
+            return wanted
+        return checks.write_values(self.table, event.values, action)
+
+    def _updates_alone(self, values: Mapping[str, Any]) -> bool:
+        """Say whether an update is one statement, without hooks, files or reads."""
+        plan = self.plan
+        if not plan.plain_update:
+            return False
+        return self.dialect.update_returning or plan.whole_row(values)
+
+    def _update_alone(
+        self, where: Mapping[str, Any], values: dict[str, Any]
+    ) -> Record | None:
+        """Update one row in one statement; return it as stored, or None."""
+        key = self._checked_key(where)
+        params = [*self._db_values(values), *self._db_values(key)]
+        if self.plan.whole_row(values):
+            # PERF: the new row is known without RETURNING, which costs
+            # SQLite about as much again as the update itself.
+            statement = self.plan.update(tuple(values), returning=False)
+            changed = self._alone(self.database.execute, statement, params).rowcount
+            if not changed:
+                return None
+            return self._completed(self._in_order({**key, **values}))
+        statement = self.plan.update(tuple(values), returning=True)
+        rows = self._rows(statement, params)
+        return self._record(rows[0]) if rows else None
+
+    def _in_order(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: values[name] for name in self.plan.names}
 
     def _insert_row(self, values: dict[str, Any]) -> dict[str, Any]:
         columns = list(values)
         statement, returns_key = self.dialect.insert(self.table, columns)
-        params = [self._db_value(name, values[name]) for name in columns]
+        params = self._db_values(values)
         cursor = self.database.execute(statement, params)
         auto = self.table.auto_field
         if auto is None or values.get(auto.name) is not None:
@@ -208,40 +300,51 @@ class TableRecords:
         made = cursor.fetchone()[0] if returns_key else cursor.lastrowid
         return {**{n: values.get(n) for n in self.table.primary_key}, auto.name: made}
 
-    def _update_row(self, old: Record, wanted: dict[str, Any]) -> Record:
+    def _update_row(self, old: Record, wanted: dict[str, Any]) -> Record | None:
         event = self._run("before_update", values=dict(wanted), record=old)
-        values = checks.write_values(self.table, event.values, "update")
+        values = self._checked_again(event, wanted, "update")
 
         if values:
-            self._write_update(old, values)
-        new = self._fetch({n: values.get(n, old[n]) for n in self.table.primary_key})
+            new = self._write_update(old, values)
+        else:
+            new = self._fetch(old.key_fields())
         self._forget_files(old, new)
         self._run("after_update", record=new)
         return new
 
-    def _write_update(self, old: Record, values: dict[str, Any]) -> None:
-        quote = self.dialect.quote
-        changes = ", ".join(f"{quote(name)} = ?" for name in values)
-        where, key_params = self.find(**old.key_fields()).where()
-        params = [self._db_value(name, value) for name, value in values.items()]
-        statement = f"UPDATE {quote(self.table.name)} SET {changes} WHERE {where}"
-        self.database.execute(statement, [*params, *key_params])
+    def _write_update(self, old: Record, values: dict[str, Any]) -> Record | None:
+        """Write changed values to a row read before; return it as stored."""
+        params = [*self._db_values(values), *self._stored_key(old)]
+        returning = self.dialect.update_returning
+        statement = self.plan.update(tuple(values), returning=returning)
+        if returning:
+            rows = self.database.rows(statement, params)
+            return self._record(rows[0]) if rows else None
+        self.database.execute(statement, params)
+        return self._fetch({n: values.get(n, old[n]) for n in self.table.primary_key})
 
     def _delete_row(self, old: Record) -> None:
         self._run("before_delete", record=old)
-        where, params = self.find(**old.key_fields()).where()
-        table = self.dialect.quote(self.table.name)
-        self.database.execute(f"DELETE FROM {table} WHERE {where}", params)
+        self.database.execute(self.plan.delete_by_key, self._stored_key(old))
         self._forget_files(old, None)
         self._run("after_delete", record=old)
 
-    def _db_value(self, name: str, value: Any) -> Any:
-        return self.dialect.to_db(self.table.field(name), value)
+    def _db_values(self, values: Mapping[str, Any]) -> list[Any]:
+        """Return checked Python values as the driver takes them."""
+        writers = self.plan.writers
+        return [
+            value if (write := writers[name]) is None else write(value)
+            for name, value in values.items()
+        ]
+
+    def _stored_key(self, record: Record) -> list[Any]:
+        """Return the key of a record read from the database, as the driver takes it."""
+        return self._db_values({name: record[name] for name in self.table.primary_key})
 
     def _forget_files(self, old: Record, new: Record | None) -> None:
-        for column in self.table.fields:
+        for column in self.plan.file_fields:
             value = old[column.name]
-            if column.type != "file" or not value:
+            if not value:
                 continue
             if new is None or new[column.name] != value:
                 path = self.db.file_path(self.table, column, value)
