@@ -25,6 +25,7 @@ class Context:
     title: str | None = None
     #: True or False to force the layout on or off; None lets fw decide.
     use_layout: bool | None = None
+    _template_names: dict[str, Any] | None = None
 
     def __init__(
         self, app: Application, request: Request, stack: Stack | None = None
@@ -57,9 +58,10 @@ class Context:
 
     def service(self, name: str) -> Any:
         """Return the value of a service for this request, made on first use."""
-        if name not in self._services:
-            self._services[name] = self.app.services.make(name, self.finder, self)
-        return self._services[name]
+        services = self._services
+        if name not in services:
+            services[name] = self.app.services.make(name, self.finder, self)
+        return services[name]
 
     def loaded_service(self, name: str) -> Any:
         """Return a service's value if this request made it already, else None."""
@@ -80,20 +82,27 @@ class Context:
 
     def render(self, template: str, values: Mapping[str, Any] | None = None) -> str:
         """Render a template found through this request's layers."""
-        from . import language
-
         names = {
-            "request": self.request,
-            "params": self.params,
-            "settings": self.settings,
+            **(self._template_names or self._first_template_names()),
             "title": self.title,
             "user": self.service("user"),
-            "csrf_token": self._csrf_token,
-            "csrf_field": self._csrf_field,
-            **language.template_helpers(self),
             **(values or {}),
         }
         return self.app.templates_for(self).render(template, names)
+
+    def _first_template_names(self) -> dict[str, Any]:
+        """Return the names every template of this request gets, made once."""
+        from . import language
+
+        self._template_names = {
+            "request": self.request,
+            "params": self.params,
+            "settings": self.settings,
+            "csrf_token": self._csrf_token,
+            "csrf_field": self._csrf_field,
+            **language.template_helpers(self),
+        }
+        return self._template_names
 
     def _csrf_token(self) -> str:
         from . import csrf

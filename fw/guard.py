@@ -68,13 +68,16 @@ def store(context: Context) -> SessionStore:
 
 def load_session(context: Context) -> Session:
     """Return the request's session (a fresh one when the cookie names none)."""
-    return store(context).load(context.request.cookies.get(COOKIE))
+    cookie = context.request.cookies.get(COOKIE)
+    if not cookie:
+        return Session()
+    return store(context).load(cookie)
 
 
 def finish_session(context: Context) -> None:
     """Save the session, if the request read it, and set or clear its cookie."""
     session = context.loaded_service("session")
-    if session is not None:
+    if session is not None and not session.is_blank:
         store(context).finish(
             session, context.response, production=context.app.production
         )

@@ -107,11 +107,14 @@ class Request:
     @cached_property
     def cookies(self) -> dict[str, str]:
         """Return the cookies the client sent; a malformed header gives none."""
+        header = self.environ.get("HTTP_COOKIE")
+        if not header:
+            return {}
         from http.cookies import CookieError, SimpleCookie
 
         jar = SimpleCookie()
         try:
-            jar.load(self.environ.get("HTTP_COOKIE", ""))
+            jar.load(header)
         except CookieError:
             return {}
         return {name: morsel.value for name, morsel in jar.items()}

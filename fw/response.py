@@ -74,8 +74,9 @@ class Response:
         """Remove every value of a header."""
         self._check_open(f"the header {name}")
         wanted = name.lower()
-        if any(key.lower() == wanted for key, _ in self._headers):
-            self._headers = [(k, v) for k, v in self._headers if k.lower() != wanted]
+        kept = [(key, value) for key, value in self._headers if key.lower() != wanted]
+        if len(kept) != len(self._headers):
+            self._headers = kept
 
     def set_cookie(
         self,

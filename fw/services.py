@@ -17,8 +17,8 @@ per request, on first use.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
@@ -45,13 +45,13 @@ class Services:
     ) -> None:
         self._builtins: dict[str, Factory] = dict(builtins or {})
         self._modules = modules or ModuleCache(watch=True)
-        self._chains: dict[tuple[Finder, str], list[Factory]] = {}
+        self._makers: dict[tuple[Finder, str], Callable[[Any], Any]] = {}
 
     def register(self, name: str, factory: Factory) -> None:
         """Register a built-in service under ``name``."""
         _check_name(name)
         self._builtins[name] = factory
-        self._chains.clear()
+        self._makers.clear()
 
     def names(self, finder: Finder) -> set[str]:
         """Return every service name known to the layers of ``finder``."""
@@ -63,19 +63,7 @@ class Services:
         return files | set(self._builtins)
 
     def chain(self, name: str, finder: Finder) -> list[Factory]:
-        """Return the factories for ``name``, most specific first; [] when unknown.
-
-        A finder that does not watch its layers (production) gets the same
-        chain every time, so it is kept.
-        """
-        chain = self._chains.get((finder, name))
-        if chain is None:
-            chain = self._find_chain(name, finder)
-            if chain and not finder.listings.watch:
-                self._chains[finder, name] = chain
-        return chain
-
-    def _find_chain(self, name: str, finder: Finder) -> list[Factory]:
+        """Return the factories for ``name``, most specific first; [] when unknown."""
         _check_name(name)
         found = finder.find_all(f"services/{name}", exts=(".py",))
         chain = [self._load(item) for item in found]
@@ -83,18 +71,36 @@ class Services:
             chain.append(self._builtins[name])
         return chain
 
+    def maker(self, name: str, finder: Finder) -> Callable[[Any], Any]:
+        """Return the function making service ``name``'s value from a context.
+
+        A finder that does not watch its layers (production) gets the same
+        one every time, so it is kept.
+        """
+        maker = self._makers.get((finder, name))
+        if maker is None:
+            maker = _maker(name, self.chain(name, finder))
+            if not finder.listings.watch:
+                self._makers[finder, name] = maker
+        return maker
+
     def make(self, name: str, finder: Finder, context: Any) -> Any:
         """Return the value of service ``name`` for one request's context."""
-        chain = self.chain(name, finder)
-        if not chain:
-            raise ServiceError(
-                f"No service is called {name!r}: add services/{name}.py to a layer "
-                "or register it in code."
-            )
-        return _call(chain, 0, name, context)
+        return self.maker(name, finder)(context)
 
     def _load(self, found: Found) -> Factory:
         return _factory_of(self._modules.load(found.path), found.path)
+
+
+def _maker(name: str, chain: list[Factory]) -> Callable[[Any], Any]:
+    if not chain:
+        raise ServiceError(
+            f"No service is called {name!r}: add services/{name}.py to a layer "
+            "or register it in code."
+        )
+    if not _takes_base(chain[0]):
+        return chain[0]
+    return partial(_call, chain, 0, name)
 
 
 def _call(chain: list[Factory], index: int, name: str, context: Any) -> Any:

@@ -73,14 +73,20 @@ class Session(MutableMapping[str, Any]):
         self.expires: datetime | None = None
         self.updated: datetime | None = None
         self.has_cookie = False
-        self._snapshot = _serialized({})
+        self._snapshot = _EMPTY
         self._changed = False
-        self.update(data or {})
+        if data:
+            self.update(data)
 
     @property
     def is_new(self) -> bool:
         """Say whether the store holds no row for this session yet."""
         return self.id is None
+
+    @property
+    def is_blank(self) -> bool:
+        """Say whether saving would do nothing: empty, not stored, no cookie."""
+        return not self._data and self.id is None and not self.has_cookie
 
     @property
     def modified(self) -> bool:
@@ -169,10 +175,10 @@ class SessionStore:
         cookie) when the browser holds one. A changed session is written;
         an unchanged one only extends its expiry, at most once a minute.
         """
-        self._maybe_cleanup()
-
         if not session:
             return self._forget(session)
+
+        self._maybe_cleanup()
         if session.id is None:
             return self._insert(session)
         if session.modified or self._due(session):
@@ -339,6 +345,9 @@ def _loaded(
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+_EMPTY = "{}"
 
 
 def _serialized(data: Mapping[str, Any]) -> str:

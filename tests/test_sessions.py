@@ -23,6 +23,10 @@ from fw.sessions import (
 
 from .dbsupport import EngineTestCase, needs_driver
 
+
+def _digest(cookie):
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
 ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTION = ROOT / "fw" / "layer" / "schema" / "fw_sessions.json"
 START = datetime(2024, 5, 1, 10, 0, 0)
@@ -228,13 +232,25 @@ class StoreCases:
         self.assertEqual(self.store.load(fresh)["user"], 3)
 
     def test_cleanup_runs_lazily_on_save(self):
+        expired = self.stored(user=1)
+        self.clock.advance(days=15)
+        store = self.make_store(self.database, cleanup_every=1)
+        session = store.load(None)
+        session["user"] = 2
+
+        fresh = store.save(session)
+
+        self.assertEqual(self.rows(), [(_digest(fresh),)])
+        self.assertNotEqual(expired, fresh)
+
+    def test_an_empty_session_writes_nothing_and_rolls_no_cleanup(self):
         self.stored(user=1)
         self.clock.advance(days=15)
         store = self.make_store(self.database, cleanup_every=1)
 
         self.assertIsNone(store.save(store.load(None)))
 
-        self.assertEqual(self.rows(), [])
+        self.assertEqual(len(self.rows()), 1)
 
     def test_forged_and_malformed_cookies_give_a_fresh_session(self):
         self.stored(user=1)
