@@ -9,14 +9,18 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import fw
+from fw.config import readers
 from fw.testing import Client
 
 from .bench import WORLD_ROWS, prepare
-from .bench.__main__ import call, environ_for
+from .bench.__main__ import CGI_ENDPOINTS, ENDPOINTS, REPO, call, environ_for
 from .bench.raw import EXTRA, RawApp, query_count
 
 _CELLS = re.compile(r"<tr><td>(\d+)</td><td>(.*?)</td></tr>")
@@ -126,6 +130,56 @@ class BenchAppTest(unittest.TestCase):
             "SELECT randomnumber FROM world WHERE id = ?", (key,)
         ).fetchall()
         return rows[0][0]
+
+
+class ProductionCachesTest(unittest.TestCase):
+    """In production, a page served once is served again from memory."""
+
+    def setUp(self) -> None:
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        root = prepare(folder.name)
+        (root / "production").mkdir()
+        self.app = fw.application(root)
+        self.client = Client(self.app)
+
+    def compiled(self) -> int:
+        return sum(engine.compile_count for engine in self.app._templates.values())
+
+    def test_a_page_served_twice_reads_and_compiles_nothing_the_second_time(self):
+        with mock.patch.object(readers, "_read_bytes", wraps=readers._read_bytes) as read:
+            first = self.client.get("/page")
+            files_read, compiled = read.call_count, self.compiled()
+            second = self.client.get("/page")
+
+        self.assertEqual((first.status, second.status), (200, 200))
+        self.assertEqual(first.body, second.body)
+        self.assertGreater(files_read, 0)
+        self.assertGreater(compiled, 0)
+        self.assertEqual(read.call_count, files_read)
+        self.assertEqual(self.compiled(), compiled)
+
+
+class RunnerTest(unittest.TestCase):
+    """``python -m tests.bench --json`` prints the figures in the agreed shape."""
+
+    def test_json_report(self) -> None:
+        command = [sys.executable, "-m", "tests.bench", "--json", "--smoke"]
+        done = subprocess.run(
+            command, cwd=REPO, capture_output=True, text=True, check=False
+        )
+
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        results = json.loads(done.stdout)
+        self.assertEqual(set(results["endpoints"]), set(ENDPOINTS))
+        for name, row in results["endpoints"].items():
+            with self.subTest(name):
+                self.assertGreater(row["raw_us"], 0)
+                self.assertAlmostEqual(row["ratio"], row["fw_us"] / row["raw_us"])
+        self.assertEqual(set(results["cgi"]), {"python", *CGI_ENDPOINTS})
+        for row in results["cgi"].values():
+            self.assertLessEqual(row["median_ms"], row["p90_ms"])
+        self.assertGreater(results["peak_rss_kb"], 1000)
 
 
 if __name__ == "__main__":

@@ -44,10 +44,12 @@ WSGIApp = Callable[..., Iterable[bytes]]
 class Settings:
     """How long to measure: rounds, time per round, CGI runs."""
 
-    def __init__(self, quick: bool) -> None:
+    def __init__(self, quick: bool, smoke: bool = False) -> None:
         self.rounds = 3 if quick else 5
         self.round_seconds = 0.05 if quick else 0.15
         self.cgi_runs = 10 if quick else 30
+        if smoke:
+            self.rounds, self.round_seconds, self.cgi_runs = 1, 0.002, 2
 
 
 def environ_for(target: str) -> dict[str, Any]:
@@ -252,9 +254,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--development", action="store_true", help="measure without production/"
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="one tiny round: check that it runs"
+    )
     args = parser.parse_args(argv)
 
-    results = run(Settings(args.quick), production=not args.development)
+    settings = Settings(args.quick, smoke=args.smoke)
+    results = run(settings, production=not args.development)
     text = json.dumps(results, indent=2) if args.json else report(results)
     sys.stdout.write(text + "\n")
 
