@@ -82,8 +82,8 @@ class Application:
         self._schemas: dict[tuple, Any] = {}
         self._access: dict[tuple, Any] = {}
         self.texts: dict[tuple, Any] = {}
-        self._proxies: tuple[str, ...] | None = None
-        self._targets: dict[tuple[str | None, str | None], Target] = {}
+        self._proxies: tuple[str, ...] | None = None  # NOTE: kept in production
+        self._targets: dict[tuple[str | None, str | None], Target] = {}  # the same
         self._told = False  # NOTE: the "no developers" warning, once a process
         self._local = threading.local()
 
@@ -198,7 +198,7 @@ class Application:
         context = None
         try:
             proxies = self._proxies
-            if proxies is None or self.watch:
+            if proxies is None:
                 proxies = self._trusted_proxies()
             context = Context(self, Request(environ, trusted_proxies=proxies))
             body = self._respond(context)
@@ -210,8 +210,10 @@ class Application:
 
     def _trusted_proxies(self) -> tuple[str, ...]:
         settings = self.layers.base.config.shared("settings")
-        self._proxies = tuple(settings.get("trusted_proxies", ()))
-        return self._proxies
+        proxies = tuple(settings.get("trusted_proxies", ()))
+        if not self.watch:
+            self._proxies = proxies
+        return proxies
 
     def access_list(self, stack: Stack | None = None) -> Any:
         """Return the access list of a stack's layers (configuration ``acl``)."""
@@ -221,31 +223,27 @@ class Application:
             access = self._access[stack.key] = _load_access_list(stack)
         return access
 
-    def _target(self, request: Request) -> Target:
-        """Return the stack and route of a request's host and path.
+    def _target(self, request: Request, key: tuple[str | None, str | None]) -> Target:
+        """Find the stack and route of a request's host and path.
 
         They depend on nothing else, so production keeps them for the next
         request with the same Host header and path.
         """
-        environ = request.environ
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
-        key = (host, environ.get("PATH_INFO"))
-        target = None if self.watch else self._targets.get(key)
-        if target is None:
-            target = self._find_target(request)
-            if not self.watch:
-                if len(self._targets) >= TARGETS_KEPT:
-                    self._targets.pop(next(iter(self._targets)))
-                self._targets[key] = target
-        return target
-
-    def _find_target(self, request: Request) -> Target:
         stack = self.layers.for_host(request.host)
         route = routing.resolve(stack.finder, stack.config, request.path)
-        return Target(stack, route, self.access_list(stack).allows_everyone(route.name))
+        open_to_all = self.access_list(stack).allows_everyone(route.name)
+        target = Target(stack, route, open_to_all)
+        if not self.watch:
+            if len(self._targets) >= TARGETS_KEPT:
+                self._targets.pop(next(iter(self._targets)))
+            self._targets[key] = target
+        return target
 
     def _respond(self, context: Context) -> Iterable[str | bytes]:
-        target = self._target(context.request)
+        environ = context.request.environ
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
+        key = (host, environ.get("PATH_INFO"))
+        target = self._targets.get(key) or self._target(context.request, key)
         context.stack, context.route = target.stack, target.route
         if not target.open:
             guard.authorize(context, target.route)
@@ -259,7 +257,8 @@ class Application:
     ) -> list[bytes]:
         """Send a complete body at once, with its Content-Length."""
         data = encode_body(body)
-        guard.finish_session(context)
+        if context.loaded_service("session") is not None:
+            guard.finish_session(context)
 
         start_response(*context.response.start(len(data)))
         return [] if context.request.method == "HEAD" else [data]

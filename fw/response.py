@@ -126,9 +126,10 @@ class Response:
         ``content_length``, the size of a complete body, is sent as the
         Content-Length, unless one is set or the status has no body.
         """
+        # NOTE: once sent, the headers cannot change, so they go out as they are.
         self.sent = True
-        status, headers = self._status, self._headers.copy()
-        if content_length is not None and status not in (204, 304):
+        status, headers = self._status, self._headers
+        if content_length is not None and status != 204 and status != 304:
             for name, _ in headers:
                 if name.lower() == "content-length":
                     break
