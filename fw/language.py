@@ -12,13 +12,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import ConfigError
-from .i18n import Texts, choose
 from .sessions import COOKIE
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .context import Context
+    from .i18n import Texts
 
 SESSION_KEY = "language"
 DEFAULT = "en"
@@ -38,9 +38,12 @@ def make_texts(context: Context) -> Texts:
     again only when they change, outside production).
     """
     app, stack = context.app, context.stack or context.app.layers.base
-    key = (tuple(layer.folder for layer in stack.layers), default_language(context))
+    key = (stack.key, default_language(context))
     texts = app.texts.get(key)
     if texts is None:
+        # PERF: fw.i18n loads when a request first needs texts, not before.
+        from .i18n import Texts
+
         texts = Texts(stack.finder, default=key[1], watch=app.watch)
         app.texts[key] = texts
     return texts
@@ -48,6 +51,8 @@ def make_texts(context: Context) -> Texts:
 
 def choose_language(context: Context) -> str:
     """Return the language to answer in (service ``language``)."""
+    from .i18n import choose
+
     chosen = None
     if context.request.cookies.get(COOKIE):
         chosen = context.service("session").get(SESSION_KEY)
