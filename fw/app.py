@@ -200,9 +200,9 @@ class Application:
             proxies = self._proxies
             if proxies is None:
                 proxies = self._trusted_proxies()
-            context = Context(self, Request(environ, trusted_proxies=proxies))
+            context = Context(self, Request(environ, proxies))
             body = self._respond(context)
-            if isinstance(body, list):
+            if type(body) is list:
                 return self._send_complete(context, body, start_response)
         except Exception as error:
             return self._fail(context, environ, error, start_response)
@@ -244,10 +244,10 @@ class Application:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
         key = (host, environ.get("PATH_INFO"))
         target = self._targets.get(key) or self._target(context.request, key)
-        context.stack, context.route = target.stack, target.route
-        if not target.open:
-            guard.authorize(context, target.route)
-        run = prepare(context, target.route)
+        context.stack, context.route, open_to_all = target
+        if not open_to_all:
+            guard.authorize(context, context.route)
+        run = prepare(context, context.route)
         if context.request.method not in SAFE_METHODS:
             guard.check_csrf(context)
         return run()

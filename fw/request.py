@@ -55,8 +55,8 @@ class Request:
     def __init__(
         self,
         environ: dict[str, Any],
-        *,
         trusted_proxies: tuple[str, ...] = (),
+        *,
         max_body: int = MAX_BODY,
     ) -> None:
         self.environ = environ
