@@ -167,6 +167,14 @@ class SyntaxTests(TemplateFolder):
     def test_set_defines_a_name(self) -> None:
         self.assertEqual(self.render("{% set a = 'b' + 'c' %}{{ a }}{{ a }}"), "bcbc")
 
+    def test_loop_variables_of_any_type_are_escaped_text(self) -> None:
+        source = "{% for a, b in rows %}{{ a }}|{{ b }};{% endfor %}"
+        rows = [(1, "<"), ("<", 2), (True, None), (1.5, Markup("<b>"))]
+        self.assertEqual(self.render(source, rows=rows),
+                         "1|&lt;;&lt;|2;True|;1.5|<b>;")
+        self.assertEqual(self.render("{% for a in xs %}{{ a }}{% endfor %}",
+                                     xs=[7, "&"]), "7&amp;")
+
     def test_generate_yields_pieces_that_render_joins(self) -> None:
         template = self.engine.from_string("{% for x in xs %}<{{ x }}>{% endfor %}")
         pieces = list(template.generate({"xs": [1, 2, 3]}))
@@ -202,6 +210,21 @@ class LazyTests(TemplateFolder):
         self.assertIn("'name'", error.message)
         self.assertIn("KeyError", error.message)
         self.assertNotIn("not defined", error.message)
+
+
+    def test_a_lazy_value_is_computed_when_an_include_or_a_filter_reads_it(
+        self,
+    ) -> None:
+        self.write("part", "{{ name }}")
+        rendered = self.render("{% include 'part' %}{{ 'x' | f }}",
+                               name=Lazy(lambda: "v"), f=Lazy(lambda: str.upper))
+        self.assertEqual(rendered, "vX")
+
+    def test_filters_and_globals_stand_behind_the_given_names(self) -> None:
+        engine = Templates(self.finder, globals={"site": "Shop"})
+        source = "{{ site }} {{ upper }}{% set site = 'X' %} {{ site | lower }}"
+        self.assertEqual(engine.from_string(source).render({"upper": 1}), "Shop 1 x")
+        self.assertEqual(engine.from_string("{{ site }}").render(), "Shop")
 
 
 class FilterTests(TemplateFolder):
@@ -253,6 +276,27 @@ class LayoutTests(TemplateFolder):
                          "<title>Cart | Shop - Site</title>for me")
         self.assertEqual(self.engine.render("layout", {}),
                          "<title>Shop - Site</title>base body")
+
+    def test_a_parent_alone_shows_its_own_blocks_and_a_child_replaces_them(
+        self,
+    ) -> None:
+        self.write("base", "[{% block a %}A{% block b %}B{% endblock %}{% endblock %}]")
+        self.write("child", "{% extends 'base' %}{% block b %}b{{ x }}{% endblock %}")
+        self.assertEqual(self.engine.render("base", {"x": 1}), "[AB]")
+        self.assertEqual(self.engine.render("child", {"x": 1}), "[Ab1]")
+
+    def test_names_set_in_a_block_end_with_it(self) -> None:
+        self.write("base", "{% block a %}{% set x = 2 %}{{ x }}{% endblock %}{{ x }}")
+        self.write("child", "{% extends 'base' %}{% block a %}"
+                            "{% set x = 3 %}{{ super() }}{{ x }}{% endblock %}")
+        self.assertEqual(self.engine.render("base", {"x": 1}), "21")
+        self.assertEqual(self.engine.render("child", {"x": 1}), "231")
+
+    def test_an_included_template_uses_its_own_blocks(self) -> None:
+        self.write("part", "({% block a %}part{% endblock %})")
+        self.write("base", "{% block a %}base{% endblock %}{% include 'part' %}")
+        self.write("child", "{% extends 'base' %}{% block a %}child{% endblock %}")
+        self.assertEqual(self.engine.render("child", {}), "child(part)")
 
     def test_include_sees_the_same_names_without_leaking_its_own(self) -> None:
         self.write("partials/menu", "{% set inner = 1 %}<nav>{{ user }}</nav>")

@@ -82,14 +82,18 @@ def python_source(
     line: int = 1,
     column: int = 1,
     bound: Mapping[str, str] | None = None,
+    lookup: str = "rt",
 ) -> str:
     """Return one Python expression that computes ``source`` from names and rt.
 
     ``bound`` maps names to Python variables of the code the expression is
     embedded in; those names are read from the variables, not ``names``.
+    ``lookup`` names the module whose ``name`` and ``pipe``, called like
+    ``rt.name`` and ``rt.pipe``, read the other names (the templates engine
+    gives its own).
     """
     tree = parse(source, str(origin), line, column)
-    return generate(tree, str(origin), bound)
+    return generate(tree, str(origin), bound, lookup)
 
 
 def names_used(source: str) -> set[str]:

@@ -24,23 +24,29 @@ _ORDER = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 
 def generate(
-    tree: nodes.Node, origin: str, bound: Mapping[str, str] | None = None
+    tree: nodes.Node,
+    origin: str,
+    bound: Mapping[str, str] | None = None,
+    lookup: str = "rt",
 ) -> str:
     """Return the Python expression source that evaluates ``tree``.
 
     ``bound`` maps names to the Python variables that hold them (the
     templates engine keeps loop variables in locals); those names and
     filters are read from the variables instead of from ``names``.
+    ``lookup`` is the module whose ``name`` and ``pipe`` (called like
+    ``rt.name`` and ``rt.pipe``) read the other names from ``names``.
     """
-    return _Generator(origin, bound or {}).emit(tree)
+    return _Generator(origin, bound or {}, lookup).emit(tree)
 
 
 class _Generator:
     """Emit Python source for each node type."""
 
-    def __init__(self, origin: str, bound: Mapping[str, str]) -> None:
+    def __init__(self, origin: str, bound: Mapping[str, str], lookup: str) -> None:
         self.origin = origin
         self.bound = bound
+        self.lookup = lookup
 
     def emit(self, node: nodes.Node) -> str:
         return _EMITTERS[type(node)](self, node)
@@ -57,7 +63,7 @@ class _Generator:
     def name(self, node: nodes.Name) -> str:
         if node.name in self.bound:
             return self.bound[node.name]
-        return f"rt.name(names, {node.name!r}, {self.at(node)})"
+        return f"{self.lookup}.name(names, {node.name!r}, {self.at(node)})"
 
     def list_of(self, node: nodes.ListOf) -> str:
         return "[" + ", ".join(self.emit(item) for item in node.items) + "]"
@@ -82,7 +88,7 @@ class _Generator:
         args = self.joined((node.value, *node.args))
         if node.name in self.bound:
             return f"rt.call({self.bound[node.name]}, {self.at(node)}{args})"
-        return f"rt.pipe(names, {node.name!r}, {self.at(node)}{args})"
+        return f"{self.lookup}.pipe(names, {node.name!r}, {self.at(node)}{args})"
 
     def unary(self, node: nodes.Unary) -> str:
         helper = runtime.neg if node.op == "-" else runtime.pos

@@ -103,7 +103,8 @@ def name(names: Mapping[str, Any], key: str, at: Position) -> Any:
 
 def attr(value: Any, key: str, at: Position) -> Any:
     """Return ``value.key``: a map's key, or an application object's attribute."""
-    if type(value) is dict:
+    kind = type(value)
+    if kind is dict or kind is types.MappingProxyType:
         try:
             return value[key]
         except KeyError:

@@ -1,13 +1,21 @@
 """Compile a parsed template to Python source, then to a code object.
 
-The code defines ``root(ctx, names)`` and one generator per block; each
-yields strings, a run of text and outputs as one f-string. ``names`` is the
-dict of names the template's expressions see. A loop keeps its variables in
-Python locals (and makes its ``loop`` only when the body reads it), unless
-its body sets names, includes a template or holds a block: then it works on
-a copy of ``names``, so its variables and sets end with it. ``_lines`` maps
-lines of the generated code back to the template, which is how errors while
-rendering name the template line.
+The code defines ``root(ctx, names, _p)`` and one function per block. Each
+appends strings to the list ``_p``, a run of text and outputs as one
+f-string, and the caller joins the list once: a rendering is one call, not
+a generator resumed per piece. ``names`` is the dict of names the
+template's expressions see.
+
+``ctx`` is the rendering's ``_t.Render``. A template that extends and
+includes nothing, and whose blocks never call ``super()``, has
+``uses_ctx = False``: rendered alone it gets None and calls its own blocks
+directly; extended by a child, it gets the child's and calls the child's.
+
+A loop keeps its variables in Python locals (and makes its ``loop`` only
+when the body reads it), unless its body sets names, includes a template
+or holds a block: then it works on a copy of ``names``, so its variables
+and sets end with it. ``_lines`` maps lines of the generated code back to
+the template, which is how errors while rendering name the template line.
 
 The generated code reaches nothing but ``_t`` (fw.templates.runtime), ``rt``
 (fw.expressions.runtime) and the names it is given: it runs without
@@ -39,6 +47,8 @@ from .parser import (
 _INDENT = "    "
 # NOTE: Python source that cannot stand inside an f-string's braces in 3.11.
 _NOT_INLINE = frozenset("'\"\\{}#")
+# PERF: the helpers every output calls, as locals of each function.
+_HELPERS = "_out, _type, _int = _t.out, _t.type_of, _t.int_type"
 
 
 def compile_template(text: str, origin: str) -> CodeType:
@@ -63,25 +73,27 @@ class _Writer:
         self.indent = 0
         self.depth = 0
         self.bound: dict[str, str] = {}
+        self.functions: dict[str, str] = {}
+        self.uses_ctx = True
 
     def module(self, tree: Tree) -> str:
+        self.functions = {name: f"block_{n}" for n, name in enumerate(tree.blocks)}
+        self.uses_ctx = _uses_ctx(tree)
         self.root(tree)
-        functions = {}
-        for number, block in enumerate(tree.blocks.values()):
-            functions[block.name] = f"block_{number}"
-            self.function(functions[block.name], block.body)
-        entries = ", ".join(f"{name!r}: {fn}" for name, fn in functions.items())
+        for block in tree.blocks.values():
+            self.function(self.functions[block.name], block)
+        entries = ", ".join(f"{name!r}: {fn}" for name, fn in self.functions.items())
         self.write(f"blocks = {{{entries}}}")
+        self.write(f"uses_ctx = {self.uses_ctx!r}")
         self.write(f"_lines = {self.where!r}")
         return "\n".join(self.lines) + "\n"
 
     def root(self, tree: Tree) -> None:
-        self.write("def root(ctx, names):")
+        self.write("def root(ctx, names, _p):")
         self.indent += 1
-        self.write("ctx.enter(blocks)")
-        self.write("yield from ()")
+        self.write(_HELPERS)
         if tree.extends is None:
-            self.nodes(tree.body)
+            self.suite_body(tree.body)
         else:
             self.child_body(tree.body, tree.extends)
         self.indent -= 1
@@ -98,13 +110,23 @@ class _Writer:
                     node,
                 )
         parent = self.expr(extends.parent)
-        self.write(f"yield from ctx.extend({parent}, names)", extends)
+        self.write(f"ctx.extend({parent}, names, _p)", extends)
 
-    def function(self, name: str, body: list[Node]) -> None:
-        self.write(f"def {name}(ctx, names):")
+    def function(self, name: str, block: Block) -> None:
+        """Write a block's function, with names of its own if it may change them.
+
+        ``_level`` says which template's version of the block this is, so
+        that its ``super()`` renders the next one up.
+        """
+        self.write(f"def {name}(ctx, names, _p, _level):")
         self.indent += 1
-        self.write("yield from ()")
-        self.nodes(body)
+        self.write(_HELPERS)
+        if _offers_super(block):
+            self.write("_outer, names = names, _t.scope(names)")
+            self.write(f"names['super'] = ctx.super_of({block.name!r}, _outer, _level)")
+        elif _needs_scope(block.body):
+            self.write("names = _t.scope(names)")
+        self.suite_body(block.body)
         self.indent -= 1
 
     def nodes(self, nodes: list[Node]) -> None:
@@ -119,16 +141,16 @@ class _Writer:
         self.output(run)
 
     def output(self, run: list[Node]) -> None:
-        """Yield a run of texts and outputs as one string."""
+        """Append a run of texts and outputs as one string."""
         if not run:
             return
         values = {
-            index: f"_t.out({self.expr(node.expr)})"
+            index: self.text_of(node.expr)
             for index, node in enumerate(run)
             if isinstance(node, Output)
         }
-        if len(run) == 1:
-            self.write(f"yield {values.get(0) or repr(run[0].value)}", run[0])
+        if not values and len(run) == 1:
+            self.write(f"_p.append({run[0].value!r})", run[0])
             return
         if not all(_NOT_INLINE.isdisjoint(value) for value in values.values()):
             values = self.temporaries(run, values)
@@ -136,7 +158,16 @@ class _Writer:
             f"f'{{{values[index]}}}'" if index in values else _f_literal(node.value)
             for index, node in enumerate(run)
         )
-        self.write(f"yield {' '.join(parts)}", run[0])
+        self.write(f"_p.append({' '.join(parts)})", run[0])
+
+    def text_of(self, expr: Expr) -> str:
+        """Return the Python source of an output's text."""
+        python = self.expr(expr)
+        local = python[1:-1]
+        if local in self.bound.values():
+            # PERF: an int in a loop variable (an id, a count) skips a call.
+            return f"({local} if _type({local}) is _int else _out({local}))"
+        return f"_out({python})"
 
     def temporaries(self, run: list[Node], values: dict[int, str]) -> dict[int, str]:
         """Compute each output of a run into a local, on a line of its own."""
@@ -182,7 +213,7 @@ class _Writer:
         variables = {name: f"_v{self.depth}_{name}" for name in node.targets}
         targets = ", ".join(variables.values())
         iterable = items
-        if "loop" not in variables and _reads_loop(node.body):
+        if "loop" not in variables and _reads(node.body, "loop"):
             loop = variables["loop"] = f"_l{self.depth}"
             self.write(f"{loop} = _t.Loop(_t.length({items}))")
             targets = f"{loop}.index0, ({targets})"
@@ -209,17 +240,29 @@ class _Writer:
         self.write(f"names[{node.name!r}] = {self.expr(node.value)}", node)
 
     def node_block(self, node: Block) -> None:
-        self.write(f"yield from ctx.block({node.name!r}, names)", node)
+        if not self.uses_ctx:
+            self.write("if ctx is None:")
+            self.write(f"    {self.functions[node.name]}(ctx, names, _p, 0)", node)
+            self.write("else:")
+            self.indent += 1
+        self.write(f"ctx.block({node.name!r}, names, _p)", node)
+        if not self.uses_ctx:
+            self.indent -= 1
 
     def node_include(self, node: Include) -> None:
-        self.write(f"yield from ctx.include({self.expr(node.name)}, names)", node)
+        self.write(f"ctx.include({self.expr(node.name)}, names, _p)", node)
 
     def suite(self, body: list[Node]) -> None:
         self.indent += 1
-        if not body:
-            self.write("pass")
-        self.nodes(body)
+        self.suite_body(body)
         self.indent -= 1
+
+    def suite_body(self, body: list[Node]) -> None:
+        """Write the statements of ``body``, or ``pass`` when it writes none."""
+        written = len(self.lines)
+        self.nodes(body)
+        if len(self.lines) == written:
+            self.write("pass")
 
     def expr(self, expr: Expr) -> str:
         """Return the Python source of a template expression."""
@@ -230,6 +273,7 @@ class _Writer:
                 line=expr.line,
                 column=expr.column,
                 bound=self.bound,
+                lookup="_t",
             )
         except ExpressionError as exc:
             raise TemplateError(
@@ -287,16 +331,30 @@ def _needs_scope(body: list[Node]) -> bool:
     return any(isinstance(node, (Set, Include, Block)) for node in _walk(body))
 
 
-def _reads_loop(body: list[Node]) -> bool:
-    """Tell whether any expression in a loop body may read ``loop``."""
+def _reads(body: list[Node], name: str) -> bool:
+    """Tell whether any expression in ``body`` may read ``name``."""
     for node in _walk(body):
         for expr in _expressions(node):
             try:
-                if "loop" in names_used(expr.source):
+                if name in names_used(expr.source):
                     return True
             except ExpressionError:
                 return True
     return False
+
+
+def _uses_ctx(tree: Tree) -> bool:
+    """Tell whether a template's code needs its rendering's Render even alone."""
+    if tree.extends is not None or any(map(_offers_super, tree.blocks.values())):
+        return True
+    return any(isinstance(node, Include) for node in _walk(tree.body))
+
+
+def _offers_super(block: Block) -> bool:
+    """Tell whether a block's body may call ``super()``, itself or by an include."""
+    return _reads(block.body, "super") or any(
+        isinstance(node, Include) for node in _walk(block.body)
+    )
 
 
 def _expressions(node: Node) -> list[Expr]:

@@ -34,7 +34,7 @@ from .filters import BUILTIN
 logger = logging.getLogger(__name__)
 
 EXTENSION = ".html"
-CACHE_FORMAT = "fw-templates-2"
+CACHE_FORMAT = "fw-templates-3"
 
 
 class FinderLike(Protocol):
@@ -59,33 +59,32 @@ class Template:
         exec(code, namespace)
         self.name = name
         self.origin = origin
-        self.root: Callable[..., Iterator[str]] = namespace["root"]
+        self.root: Callable[..., None] = namespace["root"]
+        self.blocks = {name: (fn,) for name, fn in namespace["blocks"].items()}
+        self.uses_ctx: bool = namespace["uses_ctx"]
         self._engine = engine
 
     def generate(self, context: Mapping[str, object] | None = None) -> Iterator[str]:
-        """Yield the rendered text in pieces, as it is produced."""
-        names = runtime.names_for(self._engine.names, context)
-        ctx = runtime.Render(self._engine.get, self.origin)
-        try:
-            yield from self.root(ctx, names)
-        except Exception as exc:
-            error = _template_error(exc)
-            if error is exc:
-                raise
-            raise error from exc
+        """Yield the rendered text in pieces, once all of it is rendered."""
+        yield from self._pieces(context)
 
     def render(self, context: Mapping[str, object] | None = None) -> str:
         """Return the rendered text."""
+        return "".join(self._pieces(context))
+
+    def _pieces(self, context: Mapping[str, object] | None) -> list[str]:
+        """Return the rendered text as the list of pieces the code appended."""
         names = runtime.names_for(self._engine.names, context)
-        ctx = runtime.Render(self._engine.get, self.origin)
-        # PERF: joined here rather than through generate(), one generator less.
+        ctx = runtime.Render(self._engine.get, self) if self.uses_ctx else None
+        pieces: list[str] = []
         try:
-            return "".join(self.root(ctx, names))
+            self.root(ctx, names, pieces)
         except Exception as exc:
             error = _template_error(exc)
             if error is exc:
                 raise
             raise error from exc
+        return pieces
 
     def __repr__(self) -> str:
         return f"<Template {self.name!r} from {self.origin}>"
@@ -144,7 +143,8 @@ class Templates:
 
     def render(self, name: str, context: Mapping[str, object] | None = None) -> str:
         """Return template ``name`` rendered with ``context``."""
-        return self.get(name).render(context)
+        # PERF: one call less than get(name).render(context).
+        return "".join(self.get(name)._pieces(context))
 
     def from_string(self, source: str, *, origin: str = "<string>") -> Template:
         """Compile template text that does not come from a file (not cached)."""

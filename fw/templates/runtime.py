@@ -1,30 +1,35 @@
 """What compiled templates call while they render.
 
 Generated code reaches this module as ``_t``; it runs without Python's
-builtins, so the few it needs (``enumerate``, ``len``) are offered here
-under plain names.
+builtins, so the few it needs (``enumerate``, ``len``, ``type``, ``int``)
+are offered here under plain names.
 
-The names a template sees are a ``Names`` dict. A value given as ``Lazy``
-is computed when a template first reads it, so that a name such as the
-visitor's language costs nothing in the templates that never use it.
+The names a template sees are a ``Names`` dict: the values the rendering
+was given, in front of the engine's filters and globals. A value given as
+``Lazy`` is computed when a template first reads it, so that a name such
+as the visitor's language costs nothing in the templates that never use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import TracebackType
 from typing import Any, Protocol
 
 from ..exceptions import TemplateError
+from ..expressions import runtime as expression_runtime
 from .markup import Markup, escape_text
 
 # NOTE: the builtins generated code may use, since it runs without any.
 enumerate = enumerate
 length = len
+type_of = type
+int_type = int
 
 TEMPLATE_MARK = "__fw_template__"
 _UNSET = object()
+_NOTHING: Mapping[str, Any] = {}
 
 
 class Lazy:
@@ -47,55 +52,72 @@ class Lazy:
 
 
 class Names(dict):
-    """The names of one rendering: a dict that computes its Lazy values on use."""
+    """The names of one rendering, in front of the engine's ``base`` names.
 
-    # PERF: no __init__, so that making one is dict's own C code.
-    __slots__ = ("lazy",)
-    lazy: dict[str, Lazy]
+    PERF: the base names (filters and globals) are not copied into every
+    rendering's dict; the first read of one keeps it here.
+    """
+
+    __slots__ = ("base",)
+    base: Mapping[str, Any]
 
     def __missing__(self, key: str) -> Any:
-        lazy = self.lazy.get(key)
-        if lazy is None:
-            raise KeyError(key)
-        try:
-            value = self[key] = lazy.get()
-        except KeyError as exc:
-            # NOTE: a KeyError would read as "the name is not defined".
-            raise TemplateError(
-                f"Computing the value of {key!r} failed with KeyError: {exc}"
-            ) from exc
+        value = self[key] = self.base[key]
         return value
 
 
 def names_for(
     base: Mapping[str, Any], context: Mapping[str, object] | None
 ) -> Names:
-    """Return the names of a rendering: ``base`` overridden by ``context``."""
-    names = Names(base)
-    names.lazy = {}
-    if context:
-        names.update(context)
-        for key, value in context.items():
-            if type(value) is Lazy:
-                del names[key]
-                names.lazy[key] = value
+    """Return the names of a rendering: ``context`` in front of ``base``."""
+    names = Names(context or _NOTHING)
+    names.base = base
     return names
 
 
 def scope(names: Names) -> Names:
     """Return a copy of ``names`` for a loop, block or include to change."""
     inner = Names(names)
-    inner.lazy = names.lazy
+    inner.base = names.base
     return inner
+
+
+def name(names: Names, key: str, at: tuple[str, int, int]) -> Any:
+    """Return the name ``key``, computing it first when it is Lazy."""
+    try:
+        value = names[key]
+    except KeyError:
+        return expression_runtime.name(names, key, at)
+    if type(value) is Lazy:
+        return _computed(names, key, value)
+    return value
+
+
+def pipe(names: Names, key: str, at: tuple[str, int, int], *args: Any) -> Any:
+    """Apply filter ``key``, read like any name: ``value | f(a)`` is ``f(value, a)``."""
+    return expression_runtime.call(name(names, key, at), at, *args)
+
+
+def _computed(names: Names, key: str, lazy: Lazy) -> Any:
+    try:
+        value = names[key] = lazy.get()
+    except KeyError as exc:
+        # NOTE: a bare KeyError would name the missing key, not the name.
+        raise TemplateError(
+            f"Computing the value of {key!r} failed with KeyError: {exc}"
+        ) from exc
+    return value
 
 
 class Compiled(Protocol):
     """What Render needs of a template: its origin and its root function."""
 
     origin: str
+    blocks: Mapping[str, tuple[Callable, ...]]
+    uses_ctx: bool
 
-    def root(self, ctx: Render, names: dict[str, Any]) -> Iterator[str]:
-        """Yield the template's output."""
+    def root(self, ctx: Render | None, names: Names, out: list[str]) -> None:
+        """Append the template's output to ``out``."""
 
 
 def out(value: Any) -> str:
@@ -174,22 +196,22 @@ class Loop:
 
 
 class Render:
-    """The state of one rendering: how to load templates and the blocks in force."""
+    """The state of one rendering: how to load templates and the blocks in force.
+
+    ``blocks`` maps a block's name to its functions, the most specific
+    template's first; ``chain`` holds the origins of the templates extended
+    so far.
+    """
 
     __slots__ = ("load", "blocks", "chain")
 
-    def __init__(self, load: Callable[[str], Compiled], origin: str) -> None:
+    def __init__(self, load: Callable[[str], Compiled], template: Compiled) -> None:
         self.load = load
-        self.blocks: dict[str, list[Callable]] = {}
-        self.chain = [origin]
+        self.blocks = template.blocks
+        self.chain = (template.origin,)
 
-    def enter(self, blocks: Mapping[str, Callable]) -> None:
-        """Add a template's blocks below those of the templates extending it."""
-        for name, function in blocks.items():
-            self.blocks.setdefault(name, []).append(function)
-
-    def extend(self, name: Any, names: dict[str, Any]) -> Iterator[str]:
-        """Yield the output of the parent template ``name``."""
+    def extend(self, name: Any, names: Names, out: list[str]) -> None:
+        """Append the output of the parent template ``name``."""
         template = self.load(_template_name(name, "extends"))
         if template.origin in self.chain:
             cycle = " -> ".join([*self.chain, template.origin])
@@ -197,27 +219,43 @@ class Render:
                 f"Templates extend each other in a circle ({cycle}); "
                 "break the circle."
             )
-        self.chain.append(template.origin)
-        yield from template.root(self, names)
+        self.chain = (*self.chain, template.origin)
+        self.blocks = _below(self.blocks, template.blocks)
+        template.root(self, names, out)
 
-    def include(self, name: Any, names: dict[str, Any]) -> Iterator[str]:
-        """Yield the output of template ``name``, seeing the same names."""
+    def include(self, name: Any, names: Names, out: list[str]) -> None:
+        """Append the output of template ``name``, seeing the same names."""
         template = self.load(_template_name(name, "include"))
-        yield from template.root(Render(self.load, template.origin), scope(names))
+        ctx = Render(self.load, template) if template.uses_ctx else None
+        template.root(ctx, scope(names), out)
 
-    def block(self, name: str, names: dict[str, Any], level: int = 0) -> Iterator[str]:
-        """Yield block ``name`` as the most specific template defines it."""
-        inner = scope(names)
-        inner["super"] = partial(self._super, name, names, level + 1)
-        yield from self.blocks[name][level](self, inner)
+    def block(self, name: str, names: Names, out: list[str], level: int = 0) -> None:
+        """Append block ``name`` as the ``level``-th most specific template has it."""
+        self.blocks[name][level](self, names, out, level)
 
-    def _super(self, name: str, names: dict[str, Any], level: int) -> Markup:
+    def super_of(self, name: str, names: Names, level: int) -> Callable[[], Markup]:
+        """Return the ``super()`` of a block: the next less specific version."""
+        return partial(self._super, name, names, level + 1)
+
+    def _super(self, name: str, names: Names, level: int) -> Markup:
         if level >= len(self.blocks[name]):
             raise TemplateError(
                 f"super() was called in the block {name!r}, but no parent template "
                 "defines that block; remove the call."
             )
-        return Markup("".join(self.block(name, names, level)))
+        out: list[str] = []
+        self.block(name, names, out, level)
+        return Markup("".join(out))
+
+
+def _below(
+    upper: Mapping[str, tuple[Callable, ...]], lower: Mapping[str, tuple[Callable, ...]]
+) -> dict[str, tuple[Callable, ...]]:
+    """Return the blocks of ``upper`` with a parent's ``lower`` ones after them."""
+    merged = dict(upper)
+    for name, functions in lower.items():
+        merged[name] = upper.get(name, ()) + functions
+    return merged
 
 
 def _template_name(name: Any, tag: str) -> str:
