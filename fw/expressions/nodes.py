@@ -7,50 +7,79 @@ depth: 1 for a literal or a name, else 1 + the depth of its deepest part.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 
-@dataclass(slots=True, kw_only=True)
 class Node:
-    """Base of the syntax tree nodes."""
+    """Base of the syntax tree nodes.
 
-    line: int
-    column: int
-    depth: int = 1
+    PERF: plain classes with slots; dataclasses cost a CGI process several
+    milliseconds to build at import.
+    """
+
+    __slots__ = ("line", "column", "depth")
+    #: The names of a node's own fields, after line, column and depth.
+    fields: tuple[str, ...] = ()
+
+    def __init__(
+        self, *, line: int, column: int, depth: int = 1, **given: Any
+    ) -> None:
+        self.line, self.column, self.depth = line, column, depth
+        if set(given) != set(self.fields):
+            raise TypeError(
+                f"{type(self).__name__} takes the fields {', '.join(self.fields)}, "
+                f"not {', '.join(sorted(given)) or 'none'}."
+            )
+        for name in self.fields:
+            setattr(self, name, given[name])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        names = ("line", "column", "depth", *self.fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({shown})"
+
+    def _values(self) -> tuple:
+        names = ("line", "column", "depth", *self.fields)
+        return tuple(getattr(self, name) for name in names)
 
     def parts(self) -> tuple[Node, ...]:
         """Return the nodes this one is made of, in source order."""
         return ()
 
 
-@dataclass(slots=True, kw_only=True)
 class Literal(Node):
     """A number, a string, true, false or null."""
 
+    __slots__ = fields = ("value",)
     value: object
 
 
-@dataclass(slots=True, kw_only=True)
 class Name(Node):
     """A name read from the names the caller gave."""
 
+    __slots__ = fields = ("name",)
     name: str
 
 
-@dataclass(slots=True, kw_only=True)
 class ListOf(Node):
     """A list display: ``[a, b]``."""
 
+    __slots__ = fields = ("items",)
     items: tuple[Node, ...]
 
     def parts(self) -> tuple[Node, ...]:
         return self.items
 
 
-@dataclass(slots=True, kw_only=True)
 class MapOf(Node):
     """A map display: ``{"k": v}``; keys are string literals."""
 
+    __slots__ = fields = ("keys", "values")
     keys: tuple[str, ...]
     values: tuple[Node, ...]
 
@@ -58,10 +87,10 @@ class MapOf(Node):
         return self.values
 
 
-@dataclass(slots=True, kw_only=True)
 class Attribute(Node):
     """Attribute access: ``value.name``."""
 
+    __slots__ = fields = ("value", "name")
     value: Node
     name: str
 
@@ -69,10 +98,10 @@ class Attribute(Node):
         return (self.value,)
 
 
-@dataclass(slots=True, kw_only=True)
 class Item(Node):
     """Item access: ``value[key]``."""
 
+    __slots__ = fields = ("value", "key")
     value: Node
     key: Node
 
@@ -80,10 +109,10 @@ class Item(Node):
         return (self.value, self.key)
 
 
-@dataclass(slots=True, kw_only=True)
 class Call(Node):
     """A call: ``function(a, b)``."""
 
+    __slots__ = fields = ("function", "args")
     function: Node
     args: tuple[Node, ...]
 
@@ -91,10 +120,10 @@ class Call(Node):
         return (self.function, *self.args)
 
 
-@dataclass(slots=True, kw_only=True)
 class Filter(Node):
     """A filter: ``value | name(a, b)``, which calls ``name(value, a, b)``."""
 
+    __slots__ = fields = ("value", "name", "args")
     value: Node
     name: str
     args: tuple[Node, ...]
@@ -103,10 +132,10 @@ class Filter(Node):
         return (self.value, *self.args)
 
 
-@dataclass(slots=True, kw_only=True)
 class Unary(Node):
     """Unary ``-`` or ``+`` on a number."""
 
+    __slots__ = fields = ("op", "operand")
     op: str
     operand: Node
 
@@ -114,20 +143,20 @@ class Unary(Node):
         return (self.operand,)
 
 
-@dataclass(slots=True, kw_only=True)
 class Not(Node):
     """Logical negation: ``not operand``."""
 
+    __slots__ = fields = ("operand",)
     operand: Node
 
     def parts(self) -> tuple[Node, ...]:
         return (self.operand,)
 
 
-@dataclass(slots=True, kw_only=True)
 class Binary(Node):
     """Arithmetic: ``left op right`` with op one of ``+ - * / %``."""
 
+    __slots__ = fields = ("op", "left", "right")
     op: str
     left: Node
     right: Node
@@ -136,10 +165,10 @@ class Binary(Node):
         return (self.left, self.right)
 
 
-@dataclass(slots=True, kw_only=True)
 class Compare(Node):
     """One comparison: ``== != < <= > >= in`` or ``not in``."""
 
+    __slots__ = fields = ("op", "left", "right")
     op: str
     left: Node
     right: Node
@@ -148,10 +177,10 @@ class Compare(Node):
         return (self.left, self.right)
 
 
-@dataclass(slots=True, kw_only=True)
 class BoolOp(Node):
     """A chain of ``and`` or of ``or``: ``a and b and c``."""
 
+    __slots__ = fields = ("op", "operands")
     op: str
     operands: tuple[Node, ...]
 
@@ -159,10 +188,10 @@ class BoolOp(Node):
         return self.operands
 
 
-@dataclass(slots=True, kw_only=True)
 class Conditional(Node):
     """The conditional: ``then if test else otherwise``."""
 
+    __slots__ = fields = ("then", "test", "otherwise")
     then: Node
     test: Node
     otherwise: Node
