@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import environment
 from .config import Configuration, write_new
@@ -29,23 +27,29 @@ ENVIRONMENT_CONFIG = "environment"
 SERVER_CONFIG = "server"
 
 
-@dataclass(frozen=True)
 class Stack:
     """The layers serving one host, and the finder and configuration over them."""
 
-    host: str | None
-    server: str | None
-    layers: tuple[Layer, ...]
-    finder: Finder
-    config: Configuration
-    key: tuple[Path, ...] = field(init=False, repr=False, compare=False)
-    kept: dict[str, Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    __slots__ = ("host", "server", "layers", "finder", "config", "key")
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        host: str | None,
+        server: str | None,
+        layers: tuple[Layer, ...],
+        finder: Finder,
+        config: Configuration,
+    ) -> None:
+        self.host = host
+        self.server = server
+        self.layers = layers
+        self.finder = finder
+        self.config = config
         # PERF: the folders identify the stack in the application's caches.
-        object.__setattr__(self, "key", tuple(layer.folder for layer in self.layers))
+        self.key = tuple(layer.folder for layer in layers)
+
+    def __repr__(self) -> str:
+        return f"Stack({self.host!r}, {[layer.name for layer in self.layers]})"
 
     def describe(self) -> list[tuple[str, str]]:
         """Return (layer, folder) pairs, most specific first, for records and pages."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Configuration, read_file
@@ -41,25 +40,31 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
 class Route:
     """The presenter that answers a path, its parameters and its settings."""
 
-    path: str
-    name: str
-    found: Found
-    params: dict[str, str] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
-    #: Whether the presenter is Python code (else it is content).
-    is_code: bool = field(init=False, compare=False)
-    #: What presenters work out once per route (its handler per method...).
-    kept: dict[Any, Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    __slots__ = ("path", "name", "found", "params", "settings", "is_code", "kept")
 
-    def __post_init__(self) -> None:
-        is_code = self.found.path.suffix == CODE_EXTENSION
-        object.__setattr__(self, "is_code", is_code)
+    def __init__(
+        self,
+        path: str,
+        name: str,
+        found: Found,
+        params: dict[str, str] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.found = found
+        self.params = params or {}
+        self.settings = settings or {}
+        #: Whether the presenter is Python code (else it is content).
+        self.is_code = found.path.suffix == CODE_EXTENSION
+        #: What presenters work out once per route (its handler per method...).
+        self.kept: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Route({self.path!r} -> {self.name!r}, params={self.params!r})"
 
 
 def resolve(finder: Finder, config: Configuration, path: str) -> Route:
