@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -169,17 +168,16 @@ class Application:
 
     def _records(self, stack: Stack, services: Any) -> Any:
         # PERF: in production a stack's connection and schema never change,
-        # so each thread keeps, per stack, what makes its records.
-        makers = self._thread_kept("records")
-        make = None if self.watch else makers.get(stack.key)
-        if make is None:
+        # so each thread keeps records per stack; they serve every request
+        # unless the tables' hooks need the request's services.
+        kept = self._thread_kept("records")
+        records = None if self.watch else kept.get(stack.key)
+        if records is None:
             from .db.records import Records
 
             database, schema = self.database(stack), self.schema(stack)
-            make = makers[stack.key] = partial(
-                Records, database, schema, root=self.root
-            )
-        return make(services=services)
+            records = kept[stack.key] = Records(database, schema, root=self.root)
+        return records.with_services(services)
 
     def authenticator(self, context: Context | None = None) -> Any:
         """Return the authenticator over the users table the ``auth`` config names."""

@@ -64,6 +64,8 @@ class Database:
     def __init__(self, url: str | DatabaseURL, *, root: Path | None = None) -> None:
         self.url = url if isinstance(url, DatabaseURL) else parse_url(url, root=root)
         self.dialect = dialect_for(self.url.engine)
+        # PERF: statements need no rewriting where the driver takes "?".
+        self._rewrite = None if self.dialect.placeholder == "?" else self.dialect.sql
         self._connection: Any = None
         self._depth = 0
         self._after_commit: list[tuple[int, Callable[[], None]]] = []
@@ -107,7 +109,7 @@ class Database:
         Outside a transaction block the statement commits at once, and a
         failing one is rolled back, so the connection stays usable.
         """
-        return self._run(statement, params, _same_cursor)
+        return self._run(statement, params, False)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run a query and return all its rows as tuples.
@@ -115,16 +117,23 @@ class Database:
         The rows are read before the commit that ends a statement outside a
         transaction block, so a change with RETURNING works there too.
         """
-        return self._run(statement, params, _all_rows)
+        found = self._run(statement, params, True)
+        # PERF: sqlite3 already gives a list of tuples; other drivers' rows are copied.
+        if type(found) is list and (not found or type(found[0]) is tuple):
+            return found
+        return [tuple(row) for row in found]
 
-    def _run(self, statement: str, params: Sequence[Any], read: Callable) -> Any:
+    def _run(self, statement: str, params: Sequence[Any], fetch: bool) -> Any:
+        """Run one statement; return its rows when ``fetch``, else its cursor."""
         connection = self._connection
         if connection is None:
             connection = self.connection
+        if self._rewrite is not None:
+            statement = self._rewrite(statement)
         cursor = connection.cursor()
         try:
-            cursor.execute(self.dialect.sql(statement), tuple(params))
-            result = read(cursor)
+            cursor.execute(statement, tuple(params))
+            result = cursor.fetchall() if fetch else cursor
         except Exception as error:
             self._recover(error)
             if _breaks_constraint(error):
@@ -251,18 +260,6 @@ def _breaks_constraint(error: Exception) -> bool:
         return True
     details = error.args[0] if error.args else None
     return isinstance(details, dict) and str(details.get("C", "")).startswith("23")
-
-
-def _same_cursor(cursor: Any) -> Any:
-    return cursor
-
-
-def _all_rows(cursor: Any) -> list[tuple]:
-    found = cursor.fetchall()
-    # PERF: sqlite3 already gives a list of tuples; other drivers' rows are copied.
-    if type(found) is list and (not found or type(found[0]) is tuple):
-        return found
-    return [tuple(row) for row in found]
 
 
 def _is_disconnect(error: Exception) -> bool:

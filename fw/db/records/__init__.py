@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,38 @@ class Records:
     ) -> None:
         self.database = database
         self.schema = schema
-        self.hooks = Hooks(services)
         self.root = root
+        self._services = services
         self._tables: dict[str, TableRecords] = {}
 
     def __repr__(self) -> str:
         return f"<Records {self.database.url.redacted()}>"
+
+    def with_services(self, services: Resolver | None) -> Records:
+        """Return these records with hooks found through ``services``.
+
+        PERF: when no table names a hook or a computed field, no service is
+        ever looked up, so these same records serve every request.
+        """
+        if not self._names_services:
+            return self
+        return Records(self.database, self.schema, services=services, root=self.root)
+
+    @cached_property
+    def _names_services(self) -> bool:
+        """Say whether some table names a hook or a computed field."""
+        return any(
+            table.computed or any(table.hooks.values())
+            for table in self.schema.tables.values()
+        )
+
+    @cached_property
+    def hooks(self) -> Hooks:
+        """Return the hooks and computed fields' services, found on first use.
+
+        PERF: records are made per request, and most never call a service.
+        """
+        return Hooks(self._services)
 
     def table(self, name: str) -> TableRecords:
         """Return the records of the table called ``name``."""

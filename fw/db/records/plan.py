@@ -1,10 +1,11 @@
 """What the records of one table need on every call, worked out once.
 
 A TablePlan holds a table's SQL text (the column list, the select by key,
-an update per set of changed fields) and the converter of each field. It
-depends only on the description and the dialect, so the schema keeps one
-per table and dialect for as long as the description stands; records made
-per request take it from there instead of building it again.
+a select per shape of query, an update per set of changed fields), the
+converter of each field and the Record class its rows become. It depends
+only on the description and the dialect, so the schema keeps one per table
+and dialect for as long as the description stands; records made per
+request take it from there instead of building it again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Any
 from ..dialects.base import Dialect
 from ..schema import Field, Schema, Table
 from .record import record_class
+
+# A query's shape: its column list (None: every field), its conditions'
+# SQL, its order terms, and whether it has a limit and an offset.
+Shape = tuple[str | None, tuple[str, ...], tuple[str, ...], bool, bool]
+# NOTE: shapes come from the code, not from visitors, but an IN list makes
+# one per length; past this many, new shapes are written each time.
+MAX_SHAPES = 512
 
 
 class TablePlan:
@@ -31,6 +39,7 @@ class TablePlan:
             self.file_fields or _hooked(table, "before_update", "after_update")
         )
         self.record = record_class(table)
+        self.computed = bool(table.computed)
         self._dialect = dialect
         self._write_statements(table)
         self._find_converters(table)
@@ -45,13 +54,20 @@ class TablePlan:
         )
         self.select_by_key = f"{self.select} WHERE {self.key_condition}"
         self.delete_by_key = f"DELETE FROM {self.table_name} WHERE {self.key_condition}"
+        self._selects: dict[Shape, str] = {}
         self._updates: dict[tuple[tuple[str, ...], bool], str] = {}
 
     def _find_converters(self, table: Table) -> None:
         dialect = self._dialect
-        self.readers = _readers(dialect, table.fields)
+        self.conversions = _conversions(dialect, table.fields)
+        # PERF: a row of such a table is a record as the driver gives it.
+        self.rows_as_read = not (self.conversions or self.computed)
         self.writers = {column.name: dialect.writer(column) for column in table.fields}
         self.key_writers = tuple((f, self.writers[f.name]) for f in self.key_fields)
+        self.single_key = self.key_writers[0] if len(self.key_writers) == 1 else None
+        self.integer_key = self.single_key is not None and (
+            self.single_key[0].type == "integer" and self.single_key[1] is None
+        )
         self._exact = all(f.type in dialect.read_as_written for f in table.fields)
         self._not_key = frozenset(self.names) - self.key_names
 
@@ -62,6 +78,49 @@ class TablePlan:
         reads back exactly as written (no rounding, no conversion).
         """
         return self._exact and self._not_key <= values.keys()
+
+    def converted(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        """Return a row read from the driver with each field's Python value."""
+        if not self.conversions:
+            return tuple(row)
+        values = list(row)
+        for position, read in self.conversions:
+            values[position] = read(values[position])
+        return tuple(values)
+
+    def select_text(self, shape: Shape) -> str:
+        """Return the SELECT of a query of this shape, with ``?`` placeholders.
+
+        PERF: a query's text depends only on its shape, so each shape is
+        written once; the values travel apart, so no two calls share them.
+        """
+        statement = self._selects.get(shape)
+        if statement is None:
+            statement = self._select_statement(*shape)
+            if len(self._selects) < MAX_SHAPES:
+                self._selects[shape] = statement
+        return statement
+
+    def _select_statement(
+        self,
+        columns: str | None,
+        conditions: tuple[str, ...],
+        order: tuple[str, ...],
+        limited: bool,
+        skipped: bool,
+    ) -> str:
+        statement = self.select
+        if columns:
+            statement = f"SELECT {columns} FROM {self.table_name}"
+        if conditions:
+            statement += " WHERE " + " AND ".join(f"({sql})" for sql in conditions)
+        if order:
+            statement += f" ORDER BY {', '.join(order)}"
+        if limited or skipped:
+            statement += " LIMIT ?"
+        if skipped:
+            statement += " OFFSET ?"
+        return statement
 
     def update(self, names: tuple[str, ...], *, returning: bool) -> str:
         """Return the UPDATE of the fields ``names`` for one row, by its key.
@@ -96,9 +155,9 @@ def _hooked(table: Table, *events: str) -> bool:
     return any(table.hooks.get(name) for name in events)
 
 
-def _readers(
+def _conversions(
     dialect: Dialect, fields: Sequence[Field]
-) -> tuple[Callable[[Any], Any] | None, ...] | None:
-    """Return each field's converter (None: as read), or None if none converts."""
-    readers = tuple(dialect.reader(column) for column in fields)
-    return None if all(read is None for read in readers) else readers
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """Return the position and converter of each field read with a conversion."""
+    readers = (dialect.reader(column) for column in fields)
+    return tuple((at, read) for at, read in enumerate(readers) if read is not None)

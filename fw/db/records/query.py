@@ -25,6 +25,8 @@ NO_LIMIT = 2**63 - 1
 class Query:
     """Records of one table matching conditions, in an order, maybe a slice."""
 
+    __slots__ = ("_owner", "_conditions", "_order", "_limit", "_offset")
+
     def __init__(
         self,
         owner: TableRecords,
@@ -97,16 +99,24 @@ class Query:
 
     def statement(self, columns: str | None = None) -> tuple[str, list[Any]]:
         """Return the SELECT of this query, with ``?`` placeholders, and its values."""
-        plan = self._owner.plan
-        statement = plan.select
-        if columns:
-            statement = f"SELECT {columns} FROM {plan.table_name}"
-        where, params = self.where()
-        if where:
-            statement += f" WHERE {where}"
-        if self._order:
-            statement += f" ORDER BY {', '.join(self._order)}"
-        return self._sliced(statement, params)
+        conditions, order = self._conditions, self._order
+        limit, offset = self._limit, self._offset
+        if not (conditions or order or columns or offset) and limit is None:
+            # PERF: the whole table, as find() without filters reads it.
+            return self._owner.plan.select, []
+        shape = (
+            columns,
+            tuple([condition.sql for condition in conditions]),
+            order,
+            limit is not None,
+            offset > 0,
+        )
+        params = [value for condition in conditions for value in condition.params]
+        if limit is not None or offset:
+            params.append(NO_LIMIT if limit is None else limit)
+        if offset:
+            params.append(offset)
+        return self._owner.plan.select_text(shape), params
 
     def count_statement(self) -> tuple[str, list[Any]]:
         """Return the SELECT COUNT of this query, and its values."""
@@ -120,16 +130,6 @@ class Query:
         parts = [f"({condition.sql})" for condition in self._conditions]
         params = [value for condition in self._conditions for value in condition.params]
         return " AND ".join(parts), params
-
-    def _sliced(self, statement: str, params: list[Any]) -> tuple[str, list[Any]]:
-        if self._limit is None and not self._offset:
-            return statement, params
-        statement += " LIMIT ?"
-        params.append(NO_LIMIT if self._limit is None else self._limit)
-        if self._offset:
-            statement += " OFFSET ?"
-            params.append(self._offset)
-        return statement, params
 
     def _with(self, **changes: Any) -> Query:
         options = {

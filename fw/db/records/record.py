@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from operator import itemgetter
+from collections.abc import Callable, Iterator, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..schema import Table
@@ -22,34 +22,48 @@ class Record(Mapping[str, Any]):
     table's ``update`` and read the record it returns.
     """
 
-    __slots__ = ("_owner", "_values")
+    __slots__ = ("_owner",)
 
-    def __init__(self, owner: TableRecords, values: dict[str, Any]) -> None:
-        self._owner = owner
-        self._values = values
+    # What the class of each table fills in: its stored fields' names in
+    # order, the slot holding each, and its computed fields' names.
+    _stored: tuple[str, ...] = ()
+    _slot_of: dict[str, str] = {}
+    _computed_names: tuple[str, ...] = ()
+
+    def __init__(self, owner: TableRecords, row: tuple[Any, ...]) -> None:
+        raise TypeError("A Record is made by record_class(table), one per table.")
 
     def __getitem__(self, name: str) -> Any:
-        return self._values[name]
+        slot = self._slot_of.get(name)
+        try:
+            if slot is not None:
+                return getattr(self, slot)
+            return self._computed[name]  # type: ignore[attr-defined]
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._present()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+        return iter(self._present())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._present())
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         try:
-            return self._values[name]
+            return self[name]
         except KeyError:
             raise AttributeError(
                 f"A record of {self._owner.table.name} has no field {name!r}; "
-                f"its fields are {', '.join(self._values)}."
+                f"its fields are {', '.join(self)}."
             ) from None
 
     def __repr__(self) -> str:
-        return f"<Record {self._owner.table.name} {self._values!r}>"
+        return f"<Record {self._owner.table.name} {dict(self)!r}>"
 
     @property
     def table(self) -> Table:
@@ -59,12 +73,12 @@ class Record(Mapping[str, Any]):
     @property
     def key(self) -> Any:
         """Return the primary key: one value, or a tuple for a composite key."""
-        values = tuple(self._values[name] for name in self.table.primary_key)
+        values = tuple(self[name] for name in self.table.primary_key)
         return values[0] if len(values) == 1 else values
 
     def key_fields(self) -> dict[str, Any]:
         """Return the primary key as {field: value}."""
-        return {name: self._values[name] for name in self.table.primary_key}
+        return {name: self[name] for name in self.table.primary_key}
 
     def related(self, name: str) -> Record | Query | None:
         """Follow a reference field (one record) or a relation (a query).
@@ -74,18 +88,72 @@ class Record(Mapping[str, Any]):
         """
         return self._owner.related(self, name)
 
+    def _present(self) -> tuple[str, ...]:
+        """Return the names of the fields the record holds so far.
+
+        The computed fields are there once worked out: not yet while the
+        functions that compute them read the record.
+        """
+        if self._computed_names and hasattr(self, "_computed"):
+            return self._stored + self._computed_names
+        return self._stored
+
 
 def record_class(table: Table) -> type[Record]:
-    """Return a Record class for one table, reading its fields as attributes.
+    """Return a Record class for one table, made from a row tuple in field order.
 
-    PERF: a property per field answers ``record.name`` without the failed
-    lookup that reaches ``__getattr__``; a name that is also a Record
-    attribute (``key``, ``items`` ...) or private is left to the class.
+    PERF: each stored field is a slot, filled by unpacking the row, and
+    ``record.name`` is a read-only property over it, answered in C without
+    a Python call. A name that is also a Record attribute (``key``,
+    ``items`` ...) or private is read with brackets only.
     """
-    names = [*table.field_names, *table.computed]
-    fields = {
-        name: property(itemgetter(name))
-        for name in names
-        if not name.startswith("_") and not hasattr(Record, name)
+    stored, computed = table.field_names, tuple(table.computed)
+    slots = tuple(f"_{position}" for position in range(len(stored)))
+    namespace = {
+        "__slots__": (*slots, "_computed") if computed else slots,
+        "__init__": _initializer(slots),
+        "_stored": stored,
+        "_slot_of": dict(zip(stored, slots)),
+        "_computed_names": computed,
     }
-    return type("Record", (Record,), {"__slots__": (), **fields})
+    made = type("Record", (Record,), namespace)
+    for name, slot in zip(stored, slots):
+        if _readable(name):
+            setattr(made, name, property(attrgetter(slot)))
+    for name in computed:
+        if _readable(name):
+            setattr(made, name, property(_computed_reader(name)))
+    return made
+
+
+def _readable(name: str) -> bool:
+    return not name.startswith("_") and not hasattr(Record, name)
+
+
+def _initializer(slots: tuple[str, ...]) -> Callable[..., None]:
+    """Return an ``__init__`` that keeps the owner and unpacks a row into slots.
+
+    NOTE: the source names only the slots (_0, _1 ...), never a field, so
+    nothing from a description reaches exec.
+    """
+    targets = "".join(f"self.{slot}, " for slot in slots)
+    source = (
+        "def __init__(self, owner, row):\n"
+        "    self._owner = owner\n"
+        f"    {targets or '()'} = row\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)
+    return namespace["__init__"]
+
+
+def _computed_reader(name: str) -> Callable[[Record], Any]:
+    def read(record: Record) -> Any:
+        try:
+            return record._computed[name]  # type: ignore[attr-defined]
+        except AttributeError:
+            # NOTE: while the computed fields are worked out they are not
+            # there yet, as with brackets.
+            raise KeyError(name) from None
+
+    return read

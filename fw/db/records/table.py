@@ -37,17 +37,13 @@ class TableRecords:
     def __init__(self, db: Records, table: Table) -> None:
         self.db = db
         self.table = table
-        self.dialect = db.database.dialect
+        self.database = db.database
+        self.dialect = self.database.dialect
         self.plan = plan_for(db.schema, table, self.dialect)
         self.column_list = self.plan.columns
 
     def __repr__(self) -> str:
         return f"<TableRecords {self.table.name}>"
-
-    @property
-    def database(self) -> Any:
-        """Return the Database the records live in."""
-        return self.db.database
 
     def get(self, key: Any = None, /, **key_fields: Any) -> Record | None:
         """Return the record with a primary key, or None.
@@ -55,14 +51,20 @@ class TableRecords:
         ``get(1)`` for a single key; ``get(product_id=1, tag_id=2)`` or
         ``get((1, 2))`` for a composite one.
         """
-        where = self.key_of(key, key_fields)
-        if not self.plan.plain_select:
-            return self.find(**where).first()
-        rows = self._rows(self.plan.select_by_key, self._key_params(where))
+        plan = self.plan
+        if not plan.plain_select:
+            return self.find(**self.key_of(key, key_fields)).first()
+        if plan.single_key and type(key) in _SCALAR_KEYS and not key_fields:
+            params = self._single_key_params(key)
+        else:
+            params = self._key_params(self.key_of(key, key_fields))
+        rows = self._rows(plan.select_by_key, params)
         return self._record(rows[0]) if rows else None
 
     def find(self, **filters: Any) -> Query:
         """Return a lazy query of the records matching Django-style filters."""
+        if not filters:
+            return Query(self)
         return Query(self, tuple(checks.conditions(self.table, self.dialect, filters)))
 
     def insert(
@@ -149,6 +151,8 @@ class TableRecords:
 
     def select(self, query: Query) -> list[Record]:
         """Run a query with the select hooks around it; return its records."""
+        if self.plan.plain_select:
+            return self.read(query)
         self._run("before_select", query=query)
         records = self.read(query)
         if self.table.hooks.get("after_select"):
@@ -183,12 +187,12 @@ class TableRecords:
     def read(self, query: Query) -> list[Record]:
         """Run a query without hooks and return its records."""
         statement, params = query.statement()
-        return [self._record(row) for row in self._rows(statement, params)]
+        return self._records(self._rows(statement, params))
 
-    def _rows(self, statement: str, params: list[Any]) -> list[tuple]:
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[tuple]:
         """Run one statement on its own and return its rows."""
-        database = self.db.database
-        if database.in_transaction and self.dialect.failure_aborts_transaction:
+        database = self.database
+        if self.dialect.failure_aborts_transaction and database.in_transaction:
             return self._alone(database.rows, statement, params)
         return database.rows(statement, params)
 
@@ -212,6 +216,16 @@ class TableRecords:
         rows = self.database.rows(self.plan.select_by_key, self._key_params(key))
         return self._record(rows[0]) if rows else None
 
+    def _single_key_params(self, key: Any) -> tuple[Any]:
+        """Return a one-field key's value checked, as the driver takes it."""
+        if self.plan.integer_key and type(key) is int:
+            # PERF: what python_value checks of an integer, without the calls.
+            if checks.INTEGER_MIN <= key <= checks.INTEGER_MAX:
+                return (key,)
+        column, write = self.plan.single_key
+        value = checks.python_value(column, key)
+        return (value if write is None else write(value),)
+
     def _key_params(self, key: Mapping[str, Any]) -> list[Any]:
         """Return a key's values checked for their fields, as the driver takes them."""
         params = []
@@ -227,22 +241,24 @@ class TableRecords:
             for column in self.plan.key_fields
         }
 
-    def _record(self, row: Sequence[Any]) -> Record:
-        names, readers = self.plan.names, self.plan.readers
-        if readers is None:
-            values = dict(zip(names, row))
-        else:
-            values = {
-                name: value if read is None else read(value)
-                for name, read, value in zip(names, readers, row)
-            }
-        return self._completed(values)
+    def _records(self, rows: list[tuple]) -> list[Record]:
+        """Return the records of rows read from the driver, in one pass."""
+        if self.plan.rows_as_read:
+            make = self.plan.record
+            return [make(self, row) for row in rows]
+        return [self._completed(self.plan.converted(row)) for row in rows]
 
-    def _completed(self, values: dict[str, Any]) -> Record:
-        """Return the record of stored values, its computed fields added."""
-        record = self.plan.record(self, values)
-        if self.table.computed:
-            values.update(self.db.hooks.compute(self.table, record))
+    def _record(self, row: Sequence[Any]) -> Record:
+        """Return the record of one row read from the driver."""
+        if self.plan.rows_as_read:
+            return self.plan.record(self, row)
+        return self._completed(self.plan.converted(row))
+
+    def _completed(self, row: tuple[Any, ...]) -> Record:
+        """Return the record of stored values in field order, computed fields added."""
+        record = self.plan.record(self, row)
+        if self.plan.computed:
+            record._computed = self.db.hooks.compute(self.table, record)
         return record
 
     def _run(self, name: str, **data: Any) -> Event | None:
@@ -286,8 +302,8 @@ class TableRecords:
         rows = self._rows(statement, params)
         return self._record(rows[0]) if rows else None
 
-    def _in_order(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {name: values[name] for name in self.plan.names}
+    def _in_order(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] for name in self.plan.names)
 
     def _insert_row(self, values: dict[str, Any]) -> dict[str, Any]:
         columns = list(values)
