@@ -60,9 +60,17 @@ class Response:
 
     def set_header(self, name: str, value: str) -> None:
         """Set a header, replacing any value it had."""
-        if self._headers:
-            self.delete_header(name)
-        self.add_header(name, value)
+        if self.sent:
+            self._check_open(f"the header {name}")
+        value = _checked_header(name, value)
+        wanted, headers = name.lower(), self._headers
+
+        for index, (key, _) in enumerate(headers):
+            if key.lower() == wanted:
+                rest = [(k, v) for k, v in headers[index + 1:] if k.lower() != wanted]
+                headers[index:] = [(name, value), *rest]
+                return
+        headers.append((name, value))
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header, keeping values it already had (Set-Cookie, Link)."""
