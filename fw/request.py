@@ -52,6 +52,11 @@ class UploadedFile:
 class Request:
     """Read one request's method, path, headers, query, cookies and body."""
 
+    #: The proxies whose X-Forwarded-* headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+    #: The largest body read, in bytes.
+    max_body: int = MAX_BODY
+
     def __init__(
         self,
         environ: dict[str, Any],
@@ -60,10 +65,13 @@ class Request:
         max_body: int = MAX_BODY,
     ) -> None:
         self.environ = environ
-        self.trusted_proxies = trusted_proxies
-        self.max_body = max_body
         #: The HTTP method as sent (methods are case-sensitive: GET, POST).
         self.method: str = environ.get("REQUEST_METHOD", "GET")
+        # PERF: the usual values stay on the class, not in every request.
+        if trusted_proxies:
+            self.trusted_proxies = trusted_proxies
+        if max_body != MAX_BODY:
+            self.max_body = max_body
 
     @cached_property
     def path(self) -> str:

@@ -19,6 +19,49 @@ class ResponseTestCase(unittest.TestCase):
         self.assertEqual(headers[0], ("X-A", "2"))
         self.assertEqual(len([h for h in headers if h[0] == "Link"]), 2)
 
+    def test_set_header_replaces_every_value_in_place(self):
+        response = Response()
+        response.add_header("Set-Cookie", "a=1")
+        response.add_header("X-B", "1")
+        response.add_header("set-cookie", "b=2")
+
+        response.set_header("Set-Cookie", "c=3")
+
+        self.assertEqual(response.headers, [("Set-Cookie", "c=3"), ("X-B", "1")])
+
+    def test_update_takes_status_and_headers_of_defaults(self):
+        defaults = Response(404)
+        defaults.set_header("Content-Type", "text/plain")
+        fresh, touched = Response(), Response()
+        touched.set_header("content-type", "text/html")
+        touched.set_header("X-Kept", "yes")
+
+        fresh.update(defaults)
+        touched.update(defaults)
+        fresh.set_header("X-Own", "1")
+
+        self.assertEqual(fresh.status, 404)
+        self.assertEqual(
+            fresh.headers, [("Content-Type", "text/plain"), ("X-Own", "1")]
+        )
+        self.assertEqual(defaults.headers, [("Content-Type", "text/plain")])
+        self.assertEqual(
+            touched.headers, [("X-Kept", "yes"), ("Content-Type", "text/plain")]
+        )
+
+    def test_start_adds_the_length_unless_set_or_bodiless(self):
+        cases = [(200, None, "5"), (200, "9", "9"), (204, None, None), (304, None, None)]
+        for status, given, expected in cases:
+            with self.subTest(status=status, given=given):
+                response = Response(status)
+                if given:
+                    response.set_header("content-length", given)
+
+                _, headers = response.start(5)
+
+                lengths = [v for k, v in headers if k.lower() == "content-length"]
+                self.assertEqual(lengths, [expected] if expected else [])
+
     def test_changes_after_the_start_are_clear_errors(self):
         response = Response()
         response.start()
