@@ -147,7 +147,8 @@ class ProductionCachesTest(unittest.TestCase):
         return sum(engine.compile_count for engine in self.app._templates.values())
 
     def test_a_page_served_twice_reads_and_compiles_nothing_the_second_time(self):
-        with mock.patch.object(readers, "_read_bytes", wraps=readers._read_bytes) as read:
+        spy = mock.patch.object(readers, "_read_bytes", wraps=readers._read_bytes)
+        with spy as read:
             first = self.client.get("/page")
             files_read, compiled = read.call_count, self.compiled()
             second = self.client.get("/page")

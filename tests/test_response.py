@@ -50,7 +50,9 @@ class ResponseTestCase(unittest.TestCase):
         )
 
     def test_start_adds_the_length_unless_set_or_bodiless(self):
-        cases = [(200, None, "5"), (200, "9", "9"), (204, None, None), (304, None, None)]
+        cases = [
+            (200, None, "5"), (200, "9", "9"), (204, None, None), (304, None, None)
+        ]
         for status, given, expected in cases:
             with self.subTest(status=status, given=given):
                 response = Response(status)
