@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .layers import Stack
     from .routing import Route
 
+_Lazy: type | None = None
+
 
 class Context:
     """The request, the response, its layers and the services, for one request."""
@@ -25,7 +27,6 @@ class Context:
     title: str | None = None
     #: True or False to force the layout on or off; None lets fw decide.
     use_layout: bool | None = None
-    _template_names: dict[str, Any] | None = None
 
     def __init__(
         self, app: Application, request: Request, stack: Stack | None = None
@@ -82,27 +83,47 @@ class Context:
 
     def render(self, template: str, values: Mapping[str, Any] | None = None) -> str:
         """Render a template found through this request's layers."""
-        names = {
-            **(self._template_names or self._first_template_names()),
-            "title": self.title,
-            "user": self.service("user"),
-            **(values or {}),
-        }
-        return self.app.templates_for(self).render(template, names)
+        engine = self.app.templates_for(self)
+        names = self._template_names()
+        if values:
+            names.update(values)
+        return engine.render(template, names)
 
-    def _first_template_names(self) -> dict[str, Any]:
-        """Return the names every template of this request gets, made once."""
-        from . import language
+    def _template_names(self) -> dict[str, Any]:
+        """Return the names every template of this request gets.
 
-        self._template_names = {
+        PERF: made afresh for each rendering from bound methods and Lazy
+        values, so nothing is computed that no template reads, and the
+        context keeps no reference to them (no cycle for the collector).
+        """
+        lazy = _Lazy or _lazy_type()
+        services = self._services
+        user = services["user"] if "user" in services else lazy(self._user)
+        return {
             "request": self.request,
             "params": self.params,
-            "settings": self.settings,
+            "settings": lazy(self._settings),
             "csrf_token": self._csrf_token,
             "csrf_field": self._csrf_field,
-            **language.template_helpers(self),
+            "t": self.text,
+            "plural": self._plural,
+            "language": lazy(self._language),
+            "title": self.title,
+            "user": user,
         }
-        return self._template_names
+
+    def _user(self) -> Any:
+        return self.service("user")
+
+    def _settings(self) -> Mapping[str, Any]:
+        return self.settings
+
+    def _language(self) -> str:
+        return self.service("language")
+
+    def _plural(self, key: str, count: Any, values: Any = None) -> str:
+        texts = self.service("texts")
+        return texts.plural(self.service("language"), key, count, values)
 
     def _csrf_token(self) -> str:
         from . import csrf
@@ -123,6 +144,15 @@ class Context:
         self.response.status = status
         self.response.set_header("Location", location)
         return b""
+
+
+def _lazy_type() -> type:
+    """Return the engine's Lazy, imported when a request first renders."""
+    global _Lazy
+    # PERF: not imported with this module: /plaintext never loads the engine.
+    from .templates.runtime import Lazy as _Lazy
+
+    return _Lazy
 
 
 class ServiceNames(Mapping[str, Any]):

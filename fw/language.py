@@ -9,7 +9,7 @@ hold texts for, else the application's default (``language`` in
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .exceptions import ConfigError
 from .sessions import COOKIE
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 
 SESSION_KEY = "language"
 DEFAULT = "en"
-
-_Lazy: Any = None
-
 
 def default_language(context: Context) -> str:
     """Return the application's default language from its settings."""
@@ -72,27 +69,3 @@ def _readable(texts: Texts, lang: str) -> bool:
         log.error("The texts of %r are broken; the default answers: %s", lang, error)
         return False
     return True
-
-
-def template_helpers(context: Context) -> dict[str, Any]:
-    """Return ``t``, ``plural`` and ``language`` for templates.
-
-    Nothing is chosen here: the language is chosen (and the texts read)
-    only when a template reads ``language`` or calls t() or plural().
-    """
-    global _Lazy
-    if _Lazy is None:
-        # PERF: imported once, not per call, and not with this module: a
-        # process that uses texts without templates never loads the engine.
-        from .templates.runtime import Lazy as _Lazy
-
-    def t(key: str, values: Any = None) -> str:
-        texts = context.service("texts")
-        return texts.text(context.service("language"), key, values)
-
-    def plural(key: str, count: Any, values: Any = None) -> str:
-        texts = context.service("texts")
-        return texts.plural(context.service("language"), key, count, values)
-
-    language = _Lazy(lambda: context.service("language"))
-    return {"t": t, "plural": plural, "language": language}

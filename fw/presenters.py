@@ -39,6 +39,7 @@ Chunks = Iterable[str | bytes]
 
 # PERF: one encoder for every response; json.dumps with options makes one a call.
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+_LAYOUT_MARKUP: Any = None
 
 
 def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
@@ -140,14 +141,16 @@ def _has_layout(context: Context, route: Route) -> bool:
     the presenter set ``context.use_layout`` (a form page answering its own
     POST with errors sets it to True).
     """
-    request = context.request
-    content_type = context.response.get_header("Content-Type") or ""
+    # PERF: the route's setting first: most answers without a layout stop here.
+    if not route.settings.get("layout"):
+        return False
+
     wanted = context.use_layout
     if wanted is None:
+        request = context.request
         wanted = request.method in CONTENT_METHODS and not request.is_ajax
-    return bool(
-        route.settings.get("layout") and wanted and content_type.startswith("text/html")
-    )
+    content_type = context.response.get_header("Content-Type") or ""
+    return bool(wanted and content_type.startswith("text/html"))
 
 
 def _in_layout(context: Context, route: Route, fragment: str) -> str:
@@ -172,15 +175,25 @@ def _stream_in_layout(context: Context, route: Route, chunks: Chunks) -> Chunks:
 
 
 def _layout_parts(context: Context, route: Route) -> tuple[str, str]:
-    from .templates import Markup
-
     title = context.title or route.settings.get("title")
-    names = {"content": Markup(LAYOUT_MARK), "route": route, "title": title}
+    names = {"content": _layout_mark(), "route": route, "title": title}
     page = context.render(str(route.settings["layout"]), names)
     head, mark, tail = page.partition(LAYOUT_MARK)
     if not mark:
         return page, ""
     return head, tail
+
+
+def _layout_mark() -> Any:
+    """Return the marker the layout is rendered with, as Markup, made once."""
+    global _LAYOUT_MARKUP
+    if _LAYOUT_MARKUP is None:
+        # PERF: the engine is imported when a layout is first rendered, not
+        # with this module (a plain-text answer never loads it).
+        from .templates import Markup
+
+        _LAYOUT_MARKUP = Markup(LAYOUT_MARK)
+    return _LAYOUT_MARKUP
 
 
 def _present_fragment(context: Context, route: Route) -> Chunks:

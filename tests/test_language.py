@@ -6,10 +6,8 @@ import unittest
 from pathlib import Path
 
 import fw
-from fw import language
 from fw.context import Context
 from fw.request import Request
-from fw.templates import Templates
 from fw.testing import Client, build_environ
 
 from .support import copy_demo
@@ -61,14 +59,15 @@ class LanguageTestCase(unittest.TestCase):
         self.assertIn("Welcome to fw demo", page.text)
 
     def test_templates_choose_the_language_only_when_they_read_it(self):
+        templates = self.root / "common/templates"
+        (templates / "probe_none.html").write_text("{{ 1 }}")
+        (templates / "probe_language.html").write_text("{{ language }}")
         environ = build_environ("GET", "/", headers={"Accept-Language": "es"})
         context = Context(fw.application(self.root), Request(environ))
-        helpers = language.template_helpers(context)
-        engine = Templates(finder=None)
 
-        untouched = engine.from_string("{{ 1 }}").render(helpers)
+        untouched = context.render("probe_none")
         chosen_before = context.loaded_service("language")
-        read = engine.from_string("{{ language }}").render(helpers)
+        read = context.render("probe_language")
 
         self.assertEqual(untouched, "1")
         self.assertIsNone(chosen_before)
