@@ -248,7 +248,7 @@ class Application:
         run = prepare(context, context.route)
         if context.request.method not in SAFE_METHODS:
             guard.check_csrf(context)
-        return run()
+        return run(context)
 
     def _send_complete(
         self, context: Context, body: list[str | bytes], start_response: StartResponse

@@ -42,23 +42,21 @@ _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 _LAYOUT_MARKUP: Any = None
 
 
-def prepare(context: Context, route: Route) -> Callable[[], Chunks]:
+def prepare(context: Context, route: Route) -> Callable[[Context], Chunks]:
     """Check that the presenter answers the method; return what runs it.
 
     A method the presenter does not answer raises MethodNotAllowed here,
     before the checks that need a method it does answer (CSRF) and before
-    any of the presenter's own code runs.
+    any of the presenter's own code runs. What runs a code presenter is
+    made once per route and method.
     """
     if route.is_code:
-        handler, defaults = route.kept.get(context.request.method) or _plan(
-            context, route
-        )
-        return partial(_present_code, context, route, handler, defaults)
+        return route.kept.get(context.request.method) or _code_runner(context, route)
     _check_method(context, route)
     _check_content_method(context)
     if route.found.path.suffix in FRAGMENT_EXTENSIONS:
-        return partial(_present_fragment, context, route)
-    return partial(_present_file, context, route)
+        return partial(_present_fragment, route)
+    return partial(_present_file, route)
 
 
 def _check_method(context: Context, route: Route) -> None:
@@ -68,20 +66,20 @@ def _check_method(context: Context, route: Route) -> None:
 
 
 def _present_code(
-    context: Context, route: Route, handler: Any, defaults: Response
+    route: Route, handler: Any, defaults: Response, context: Context
 ) -> Chunks:
     context.response.update(defaults)
     return _body_of(context, route, handler(context))
 
 
-def _plan(context: Context, route: Route) -> tuple[Any, Response]:
-    """Return the method's function and the route's defaults, once per method."""
+def _code_runner(context: Context, route: Route) -> Callable[[Context], Chunks]:
+    """Return what runs the method's function, kept with the route."""
     method = context.request.method
     _check_method(context, route)
-    module = context.app.modules.load(route.found.path)
-    plan = _handler(module, method), _route_defaults(route, HTML)
-    route.kept[method] = plan
-    return plan
+    handler = _handler(context.app.modules.load(route.found.path), method)
+    runner = partial(_present_code, route, handler, _route_defaults(route, HTML))
+    route.kept[method] = runner
+    return runner
 
 
 def _handler(module: Any, method: str) -> Any:
@@ -196,7 +194,7 @@ def _layout_mark() -> Any:
     return _LAYOUT_MARKUP
 
 
-def _present_fragment(context: Context, route: Route) -> Chunks:
+def _present_fragment(route: Route, context: Context) -> Chunks:
     context.response.update(_route_defaults(route, HTML))
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
     if _has_layout(context, route) and not _is_document(text):
@@ -204,7 +202,7 @@ def _present_fragment(context: Context, route: Route) -> Chunks:
     return [text]
 
 
-def _present_file(context: Context, route: Route) -> Chunks:
+def _present_file(route: Route, context: Context) -> Chunks:
     path = route.found.path
     context.response.update(_route_defaults(route, content_type(path)))
     if route.settings.get("preprocessors"):
