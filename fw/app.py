@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import environment, errors, guard, routing
+from . import caches, environment, errors, guard, routing
 from .config import Configuration
 from .context import Context
 from .csrf import SAFE_METHODS
@@ -232,9 +232,7 @@ class Application:
         open_to_all = self.access_list(stack).allows_everyone(route.name)
         target = Target(stack, route, open_to_all)
         if not self.watch:
-            if len(self._targets) >= TARGETS_KEPT:
-                self._targets.pop(next(iter(self._targets)))
-            self._targets[key] = target
+            caches.keep(self._targets, key, target, TARGETS_KEPT)
         return target
 
     def _respond(self, context: Context) -> Iterable[str | bytes]:

@@ -31,9 +31,13 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from . import caches
 from .exceptions import UnsafeNameError
 
 FolderSource = str | os.PathLike | Callable[[], "str | os.PathLike | None"] | None
+
+#: How many answers a finder keeps; past it the oldest go first.
+RESULTS_KEPT = 4096
 
 
 class Found:
@@ -170,6 +174,11 @@ class Finder:
         self.listings = listings or Listings(watch=watch)
         self._results: dict[tuple, tuple[Found, ...]] = {}
 
+    def _keep(self, key: tuple, found: tuple[Found, ...]) -> None:
+        # NOTE: the names asked for are unbounded (every made-up URL is
+        # looked up), so the oldest answers go.
+        caches.keep(self._results, key, found, RESULTS_KEPT)
+
     def find(self, name: str, *, exts: Sequence[str] | None = None) -> Found | None:
         """Return the most specific file called ``name``, or None."""
         found = self.find_all(name, exts=exts)
@@ -183,7 +192,7 @@ class Finder:
         cached = self._results.get(key)
         if cached is None or self.listings.watch:
             cached = tuple(self._search(check_name(name), key[1]))
-            self._results[key] = cached
+            self._keep(key, cached)
         return list(cached)
 
     def find_folders(self, name: str) -> list[Found]:
@@ -197,7 +206,7 @@ class Finder:
                 for layer in self.layers
                 if (path := self._folder_in(layer, parts)) is not None
             )
-            self._results[key] = cached
+            self._keep(key, cached)
         return list(cached)
 
     def entries(self, name: str) -> dict[str, bool]:

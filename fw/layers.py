@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import environment
+from . import caches, environment
 from .config import Configuration, write_new
 from .exceptions import BadRequest, ConfigError
 from .finder import Finder, Layer, Listings
@@ -23,24 +23,28 @@ from .finder import Finder, Layer, Listings
 log = logging.getLogger(__name__)
 
 BUILTIN_LAYER = Path(__file__).resolve().parent / "layer"
+#: How many Host names are remembered; past it the oldest are looked up again.
+HOSTS_KEPT = 1024
 ENVIRONMENT_CONFIG = "environment"
 SERVER_CONFIG = "server"
 
 
 class Stack:
-    """The layers serving one host, and the finder and configuration over them."""
+    """The layers serving a host, and the finder and configuration over them.
 
-    __slots__ = ("host", "server", "layers", "finder", "config", "key")
+    Hosts served by the same layers (every host without a domain folder)
+    share one stack in production, with its caches.
+    """
+
+    __slots__ = ("server", "layers", "finder", "config", "key")
 
     def __init__(
         self,
-        host: str | None,
         server: str | None,
         layers: tuple[Layer, ...],
         finder: Finder,
         config: Configuration,
     ) -> None:
-        self.host = host
         self.server = server
         self.layers = layers
         self.finder = finder
@@ -49,7 +53,7 @@ class Stack:
         self.key = tuple(layer.folder for layer in layers)
 
     def __repr__(self) -> str:
-        return f"Stack({self.host!r}, {[layer.name for layer in self.layers]})"
+        return f"Stack({[layer.name for layer in self.layers]})"
 
     def describe(self) -> list[tuple[str, str]]:
         """Return (layer, folder) pairs, most specific first, for records and pages."""
@@ -76,13 +80,17 @@ class Layers:
         self.common = Layer("common", root / "common")
         self.builtin = Layer("fw", BUILTIN_LAYER)
         self._by_host: dict[str, Stack] = {}
+        # NOTE: by server and layer folders, which only the disk can add to.
+        self._by_folders: dict[tuple, Stack] = {}
         self._reset_environment()
 
     def _reset_environment(self) -> None:
         folder = self.root / "environments" / self.environment_id
         self.environment = Layer("environment", folder)
         layers = (self.environment, self.common, self.builtin)
-        self._base = self._stack(None, None, layers)
+        self._by_host.clear()
+        self._by_folders.clear()
+        self._base = self._stack(None, layers)
 
     @property
     def base(self) -> Stack:
@@ -96,18 +104,19 @@ class Layers:
         stack = self._by_host.get(host)
         if stack is None or self.listings.watch:
             stack = self._build(host)
-            self._by_host[host] = stack
+            if not self.listings.watch:
+                caches.keep(self._by_host, host, stack, HOSTS_KEPT)
         return stack
 
     def without_host(self) -> Stack:
         """Return the stack for work outside a request: the configured server only."""
         server = self._configured_server()
-        return self._with_server(server, None, None)
+        return self._with_server(server, None)
 
     def _build(self, host: str) -> Stack:
         configured = self._configured_server()
         server = configured or environment.base_domain(host)
-        stack = self._with_server(server, None, host)
+        stack = self._with_server(server, None)
         if not self._accepts(stack, host):
             raise BadRequest(f"The host {host!r} is not served by this application.")
         if configured is None:
@@ -116,7 +125,7 @@ class Layers:
             if server != stack.server:
                 return self._build(host)
         domain = self._layer("domain", self.root / "domains" / host)
-        return self._with_server(server, domain, host)
+        return self._with_server(server, domain)
 
     def _configured_server(self) -> str | None:
         server = self._base.config.load(ENVIRONMENT_CONFIG).get("server")
@@ -153,25 +162,28 @@ class Layers:
         found = self._base.finder.find(f"config/{ENVIRONMENT_CONFIG}")
         return str(found.path) if found else ENVIRONMENT_CONFIG
 
-    def _with_server(
-        self, server: str | None, domain: Layer | None, host: str | None
-    ) -> Stack:
+    def _with_server(self, server: str | None, domain: Layer | None) -> Stack:
         server_layer = None
         if server:
             server_layer = self._layer("server", self.root / "servers" / server)
         chosen = (domain, server_layer, self.environment, self.common, self.builtin)
-        return self._stack(host, server, tuple(layer for layer in chosen if layer))
+        return self._stack(server, tuple(layer for layer in chosen if layer))
 
     def _layer(self, name: str, folder: Path) -> Layer | None:
         layer = Layer(name, folder)
         return layer if layer.folder is not None else None
 
-    def _stack(
-        self, host: str | None, server: str | None, layers: tuple[Layer, ...]
-    ) -> Stack:
-        finder = Finder(layers, listings=self.listings)
-        config = Configuration(finder, environ=self.environ, watch=self.listings.watch)
-        return Stack(host, server, layers, finder, config)
+    def _stack(self, server: str | None, layers: tuple[Layer, ...]) -> Stack:
+        key = (server, *(layer.folder for layer in layers))
+        watch = self.listings.watch
+        stack = None if watch else self._by_folders.get(key)
+        if stack is None:
+            finder = Finder(layers, listings=self.listings)
+            config = Configuration(finder, environ=self.environ, watch=watch)
+            stack = Stack(server, layers, finder, config)
+            if not watch:
+                self._by_folders[key] = stack
+        return stack
 
 
 def _is_plain_name(name: str) -> bool:

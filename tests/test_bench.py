@@ -16,6 +16,8 @@ import unittest
 from unittest import mock
 
 import fw
+from fw import app as fw_app
+from fw import finder as fw_finder
 from fw.config import readers
 from fw.testing import Client
 
@@ -159,6 +161,19 @@ class ProductionCachesTest(unittest.TestCase):
         self.assertGreater(compiled, 0)
         self.assertEqual(read.call_count, files_read)
         self.assertEqual(self.compiled(), compiled)
+
+    def test_made_up_paths_keep_every_cache_bounded(self):
+        limits = (mock.patch.object(fw_finder, "RESULTS_KEPT", 16),
+                  mock.patch.object(fw_app, "TARGETS_KEPT", 4))
+        with limits[0], limits[1]:
+            statuses = {self.client.get(f"/made-up-{n}").status for n in range(300)}
+            for target in ("/plaintext", "/json", "/db", "/fortunes", "/page", "/"):
+                self.client.get(target)
+
+        finders = {target.stack.finder for target in self.app._targets.values()}
+        self.assertEqual(statuses, {404})
+        self.assertLessEqual(len(self.app._targets), 4)
+        self.assertTrue(all(len(finder._results) <= 16 for finder in finders))
 
 
 class RunnerTest(unittest.TestCase):

@@ -2,7 +2,9 @@ import os
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
+from fw import finder as fw_finder
 from fw.exceptions import UnsafeNameError
 from fw.finder import Finder, Layer, Listings, check_name
 
@@ -100,6 +102,17 @@ class FinderTestCase(unittest.TestCase):
                 found = finder.find(f"config/new{watch}")
 
                 self.assertEqual(found is not None, watch)
+
+    def test_production_keeps_a_bounded_number_of_answers(self):
+        finder = Finder(self.layers, watch=False)
+
+        with mock.patch.object(fw_finder, "RESULTS_KEPT", 8):
+            for number in range(100):
+                self.assertIsNone(finder.find(f"presenters/made-up-{number}"))
+            found = finder.find("config/settings")
+
+        self.assertEqual(found.path.name, "settings.xml")
+        self.assertLessEqual(len(finder._results), 8)
 
     def test_entries_merge_every_layer(self):
         entries = Finder(self.layers).entries("templates")

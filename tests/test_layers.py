@@ -1,7 +1,9 @@
 import json
 import multiprocessing
 import unittest
+from unittest import mock
 
+from fw import layers as fw_layers
 from fw.exceptions import BadRequest
 from fw.finder import Listings
 from fw.layers import Layers
@@ -16,7 +18,7 @@ def layers_for(root, *, production=False, environment_id=ENV):
         root,
         environment_id=environment_id,
         production=lambda: production,
-        listings=Listings(watch=True),
+        listings=Listings(watch=not production),
     )
 
 
@@ -51,6 +53,27 @@ class HostRulesTestCase(AppTestCase):
 
         self.assertEqual(stack.config.load("settings")["name"], "server")
         self.assertNotIn("domain", [layer.name for layer in stack.layers])
+
+    def test_production_shares_one_stack_among_hosts_without_a_domain(self):
+        layers = layers_for(self.root, production=True)
+
+        first = layers.for_host("b.shop.example.com")
+        second = layers.for_host("c.shop.example.com")
+        own = layers.for_host("a.shop.example.com")
+
+        self.assertIs(first, second)
+        self.assertIsNot(own, first)
+        self.assertEqual(own.config.load("settings")["name"], "domain")
+        self.assertEqual(first.config.load("settings")["name"], "server")
+
+    def test_production_remembers_a_bounded_number_of_hosts(self):
+        layers = layers_for(self.root, production=True)
+
+        with mock.patch.object(fw_layers, "HOSTS_KEPT", 5):
+            stacks = {layers.for_host(f"h{n}.shop.example.com") for n in range(50)}
+
+        self.assertEqual(len(stacks), 1)
+        self.assertLessEqual(len(layers._by_host), 5)
 
     def test_host_not_on_the_list_is_refused(self):
         for host in ("evil.com", "shop.example.com", "example.com.evil.com", None):
