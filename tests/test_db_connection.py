@@ -94,6 +94,15 @@ class TransactionMixin:
         self.database.execute("INSERT INTO t VALUES (?)", (2,))
         self.assertEqual(self.count(), 1)
 
+    def test_rows_read_before_stay_as_they_were_after_more_statements(self):
+        self.database.execute("INSERT INTO t VALUES (?)", (1,))
+        first = self.database.rows("SELECT a FROM t")
+
+        self.database.execute("INSERT INTO t VALUES (?)", (2,))
+        second = self.database.rows("SELECT a FROM t ORDER BY a")
+
+        self.assertEqual((first, second), ([(1,)], [(1,), (2,)]))
+
 
 class SQLiteTransactionTestCase(TransactionMixin, EngineTestCase):
     engine = "sqlite"

@@ -67,6 +67,9 @@ class Database:
         # PERF: statements need no rewriting where the driver takes "?".
         self._rewrite = None if self.dialect.placeholder == "?" else self.dialect.sql
         self._connection: Any = None
+        # PERF: rows() reads through one cursor, made once per connection,
+        # since its rows are all fetched before the next statement runs.
+        self._reader: Any = None
         self._depth = 0
         self._after_commit: list[tuple[int, Callable[[], None]]] = []
 
@@ -130,7 +133,11 @@ class Database:
             connection = self.connection
         if self._rewrite is not None:
             statement = self._rewrite(statement)
-        cursor = connection.cursor()
+        cursor = self._reader if fetch else None
+        if cursor is None:
+            cursor = connection.cursor()
+            if fetch:
+                self._reader = cursor
         try:
             cursor.execute(statement, tuple(params))
             result = cursor.fetchall() if fetch else cursor
@@ -168,6 +175,7 @@ class Database:
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
+        self._reader = None
         try:
             if connection is not None:
                 connection.close()

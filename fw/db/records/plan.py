@@ -15,7 +15,7 @@ from typing import Any
 
 from ..dialects.base import Dialect
 from ..schema import Field, Schema, Table
-from .record import record_class
+from .record import record_class, records_builder
 
 # A query's shape: its column list (None: every field), its conditions'
 # SQL, its order terms, and whether it has a limit and an offset.
@@ -39,6 +39,7 @@ class TablePlan:
             self.file_fields or _hooked(table, "before_update", "after_update")
         )
         self.record = record_class(table)
+        self.records = records_builder(self.record)
         self.computed = bool(table.computed)
         self._dialect = dialect
         self._write_statements(table)

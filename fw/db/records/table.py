@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..schema import Field, Reference, Relation, Table
 from . import checks
-from .checks import Condition, QueryError
+from .checks import INTEGER_MAX, INTEGER_MIN, Condition, QueryError
 from .hooks import Event
 from .plan import plan_for
 from .query import Query
@@ -54,12 +54,21 @@ class TableRecords:
         plan = self.plan
         if not plan.plain_select:
             return self.find(**self.key_of(key, key_fields)).first()
-        if plan.single_key and type(key) in _SCALAR_KEYS and not key_fields:
-            params = self._single_key_params(key)
-        else:
+        if key_fields or type(key) not in _SCALAR_KEYS or plan.single_key is None:
             params = self._key_params(self.key_of(key, key_fields))
+        elif (
+            plan.integer_key and type(key) is int and INTEGER_MIN <= key <= INTEGER_MAX
+        ):
+            # PERF: what python_value checks of an integer, without the calls.
+            params = (key,)
+        else:
+            params = self._single_key_params(key)
+
         rows = self._rows(plan.select_by_key, params)
-        return self._record(rows[0]) if rows else None
+        if not rows:
+            return None
+        row = rows[0]
+        return plan.record(self, row) if plan.rows_as_read else self._record(row)
 
     def find(self, **filters: Any) -> Query:
         """Return a lazy query of the records matching Django-style filters."""
@@ -218,10 +227,6 @@ class TableRecords:
 
     def _single_key_params(self, key: Any) -> tuple[Any]:
         """Return a one-field key's value checked, as the driver takes it."""
-        if self.plan.integer_key and type(key) is int:
-            # PERF: what python_value checks of an integer, without the calls.
-            if checks.INTEGER_MIN <= key <= checks.INTEGER_MAX:
-                return (key,)
         column, write = self.plan.single_key
         value = checks.python_value(column, key)
         return (value if write is None else write(value),)
@@ -244,8 +249,7 @@ class TableRecords:
     def _records(self, rows: list[tuple]) -> list[Record]:
         """Return the records of rows read from the driver, in one pass."""
         if self.plan.rows_as_read:
-            make = self.plan.record
-            return [make(self, row) for row in rows]
+            return self.plan.records(self, rows)
         return [self._completed(self.plan.converted(row)) for row in rows]
 
     def _record(self, row: Sequence[Any]) -> Record:
