@@ -28,7 +28,7 @@ from .modules import ModuleCache
 from .pages import status_page
 from .presenters import prepare
 from .request import Request
-from .response import Response, encode_body, encode_chunks, status_line
+from .response import Response, encode_chunks, status_line
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ class Application:
                 proxies = self._trusted_proxies()
             context = Context(self, Request(environ, proxies))
             body = self._respond(context)
-            if type(body) is list:
+            if type(body) is bytes:
                 return self._send_complete(context, body, start_response)
         except Exception as error:
             return self._fail(context, environ, error, start_response)
@@ -235,7 +235,7 @@ class Application:
             caches.keep(self._targets, key, target, TARGETS_KEPT)
         return target
 
-    def _respond(self, context: Context) -> Iterable[str | bytes]:
+    def _respond(self, context: Context) -> bytes | Iterable[str | bytes]:
         environ = context.request.environ
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
         key = (host, environ.get("PATH_INFO"))
@@ -249,15 +249,14 @@ class Application:
         return run(context)
 
     def _send_complete(
-        self, context: Context, body: list[str | bytes], start_response: StartResponse
+        self, context: Context, body: bytes, start_response: StartResponse
     ) -> list[bytes]:
         """Send a complete body at once, with its Content-Length."""
-        data = encode_body(body)
         if context.loaded_service("session") is not None:
             guard.finish_session(context)
 
-        start_response(*context.response.start(len(data)))
-        return [] if context.request.method == "HEAD" else [data]
+        start_response(*context.response.start(len(body)))
+        return [] if context.request.method == "HEAD" else [body]
 
     def _send(
         self,

@@ -36,13 +36,15 @@ CHUNK_SIZE = 64 * 1024
 LAYOUT_MARK = "\x00fw-content\x00"
 
 Chunks = Iterable[str | bytes]
+#: What a presenter's answer becomes: a complete body, or chunks to stream.
+Body = bytes | Chunks
 
 # PERF: one encoder for every response; json.dumps with options makes one a call.
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 _LAYOUT_MARKUP: Any = None
 
 
-def prepare(context: Context, route: Route) -> Callable[[Context], Chunks]:
+def prepare(context: Context, route: Route) -> Callable[[Context], Body]:
     """Check that the presenter answers the method; return what runs it.
 
     A method the presenter does not answer raises MethodNotAllowed here,
@@ -67,12 +69,12 @@ def _check_method(context: Context, route: Route) -> None:
 
 def _present_code(
     route: Route, handler: Any, defaults: Response, context: Context
-) -> Chunks:
+) -> Body:
     context.response.update(defaults)
     return _body_of(context, route, handler(context))
 
 
-def _code_runner(context: Context, route: Route) -> Callable[[Context], Chunks]:
+def _code_runner(context: Context, route: Route) -> Callable[[Context], Body]:
     """Return what runs the method's function, kept with the route."""
     method = context.request.method
     _check_method(context, route)
@@ -94,20 +96,20 @@ def _handler(module: Any, method: str) -> Any:
     raise MethodNotAllowed(headers={"Allow": ", ".join(dict.fromkeys(allowed))})
 
 
-def _body_of(context: Context, route: Route, result: Any) -> Chunks:
+def _body_of(context: Context, route: Route, result: Any) -> Body:
     if type(result) is bytes:
-        return [result]
+        return result
     if result is None:
-        return []
+        return b""
     if isinstance(result, str):
         if _has_layout(context, route) and not _is_document(result):
-            return [_in_layout(context, route, result)]
-        return [result]
+            return _in_layout(context, route, result).encode()
+        return result.encode()
     if isinstance(result, (bytes, bytearray)):
-        return [bytes(result)]
+        return bytes(result)
     if isinstance(result, (dict, list)):
         context.response.set_header("Content-Type", "application/json")
-        return [_json(result, route)]
+        return _json(result, route).encode()
     if isinstance(result, Iterable):
         return _stream_in_layout(context, route, iter(result))
     raise TypeError(
@@ -194,19 +196,20 @@ def _layout_mark() -> Any:
     return _LAYOUT_MARKUP
 
 
-def _present_fragment(route: Route, context: Context) -> Chunks:
+def _present_fragment(route: Route, context: Context) -> Body:
     context.response.update(_route_defaults(route, HTML))
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
     if _has_layout(context, route) and not _is_document(text):
-        return [_in_layout(context, route, text)]
-    return [text]
+        return _in_layout(context, route, text).encode()
+    return text.encode()
 
 
-def _present_file(route: Route, context: Context) -> Chunks:
+def _present_file(route: Route, context: Context) -> Body:
     path = route.found.path
     context.response.update(_route_defaults(route, content_type(path)))
     if route.settings.get("preprocessors"):
-        return [_preprocess(context, route, path.read_bytes())]
+        data = _preprocess(context, route, path.read_bytes())
+        return data.encode() if isinstance(data, str) else bytes(data)
     return send_file(context, path)
 
 

@@ -180,13 +180,6 @@ def _check_name(name: str) -> None:
         _CHECKED_NAMES.add(name)
 
 
-def encode_body(chunks: list[str | bytes], encoding: str = "utf-8") -> bytes:
-    """Return a complete body as one byte string."""
-    if len(chunks) == 1 and type(chunks[0]) is bytes:
-        return chunks[0]
-    return b"".join(encode_chunks(chunks, encoding))
-
-
 def encode_chunks(
     chunks: Iterable[str | bytes], encoding: str = "utf-8"
 ) -> Iterator[bytes]:
