@@ -149,7 +149,10 @@ class Application:
 
     def _thread_kept(self, name: str) -> dict[Any, Any]:
         """Return a dictionary this thread keeps (connections are per thread)."""
-        return self._local.__dict__.setdefault(name, {})
+        kept = self._local.__dict__.get(name)
+        if kept is None:
+            kept = self._local.__dict__[name] = {}
+        return kept
 
     def schema(self, stack: Stack | None = None) -> Any:
         """Return the tables described in the layers of ``stack``."""
