@@ -73,16 +73,29 @@ def call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, bytes]:
     return started[0], body
 
 
-def cost_us(app: WSGIApp, target: str, settings: Settings) -> float:
-    """Return the median cost of one request in microseconds."""
-    environ = environ_for(target)
-    status, _ = call(app, environ)
-    if not status.startswith("200"):
-        raise SystemExit(f"{target} answered {status!r}, not 200; fix it first.")
+def costs_us(
+    apps: dict[str, WSGIApp], target: str, settings: Settings
+) -> dict[str, float]:
+    """Return each application's median cost of one request, in microseconds.
 
-    calls = _calls_per_round(app, environ, settings.round_seconds)
-    rounds = [_round(app, environ, calls) for _ in range(settings.rounds)]
-    return statistics.median(rounds) * 1e6
+    The applications take turns, round after round, so that a machine
+    that slows down or speeds up during the run moves all of them alike.
+    """
+    environ = environ_for(target)
+    for name, app in apps.items():
+        status, _ = call(app, environ)
+        if not status.startswith("200"):
+            raise SystemExit(f"{name}: {target} answered {status!r}, not 200.")
+
+    calls = {
+        name: _calls_per_round(app, environ, settings.round_seconds)
+        for name, app in apps.items()
+    }
+    rounds: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(settings.rounds):
+        for name, app in apps.items():
+            rounds[name].append(_round(app, environ, calls[name]))
+    return {name: statistics.median(times) * 1e6 for name, times in rounds.items()}
 
 
 def _calls_per_round(app: WSGIApp, environ: dict, seconds: float) -> int:
@@ -109,11 +122,12 @@ def measure_endpoints(root: Path, settings: Settings) -> dict[str, dict]:
     results = {}
 
     for name, target in ENDPOINTS.items():
-        row = {f"{who}_us": cost_us(app, target, settings) for who, app in apps.items()}
+        taking_part = dict(apps)
+        if name in PEER_ENDPOINTS:
+            taking_part.update({peer: app for peer, app in peers.items() if app})
+        costs = costs_us(taking_part, target, settings)
+        row = {f"{who}_us": cost for who, cost in costs.items()}
         row["ratio"] = row["fw_us"] / row["raw_us"]
-        for peer, app in peers.items():
-            if app is not None and name in PEER_ENDPOINTS:
-                row[f"{peer}_us"] = cost_us(app, target, settings)
         results[name] = row
     results["page"]["ratio_to_raw_fortunes"] = (
         results["page"]["fw_us"] / results["fortunes"]["raw_us"]
