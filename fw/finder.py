@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import caches
 from .exceptions import UnsafeNameError
+from .plain import Plain
 
 FolderSource = str | os.PathLike | Callable[[], "str | os.PathLike | None"] | None
 
@@ -40,7 +41,7 @@ FolderSource = str | os.PathLike | Callable[[], "str | os.PathLike | None"] | No
 RESULTS_KEPT = 4096
 
 
-class Found:
+class Found(Plain):
     """A file the finder found, with the layer it came from; never changed.
 
     PERF: a plain class, not a dataclass: making a dataclass costs a CGI
@@ -48,21 +49,11 @@ class Found:
     """
 
     __slots__ = ("path", "layer")
+    fields = ("path", "layer")
 
     def __init__(self, path: Path, layer: str) -> None:
         self.path = path
         self.layer = layer
-
-    def __repr__(self) -> str:
-        return f"Found(path={self.path!r}, layer={self.layer!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Found:
-            return NotImplemented
-        return (self.path, self.layer) == (other.path, other.layer)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.layer))
 
     @property
     def extension(self) -> str:

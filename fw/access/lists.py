@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ExpressionError
+from ..plain import Plain
 from .caching import Unkeyable, cache_key
 from .sections import KeyPath, Locate, Section, read_sections
 
@@ -25,10 +26,11 @@ _OPEN = "no access list is configured, so everything is allowed"
 Verdict = tuple[bool, str]
 
 
-class Decision:
+class Decision(Plain):
     """Whether a presenter may be reached, which section allowed it, and why."""
 
     __slots__ = ("allowed", "section", "reasons")
+    fields = ("allowed", "section", "reasons")
 
     def __init__(
         self, allowed: bool, section: str | None, reasons: list[str] | None = None
@@ -36,19 +38,6 @@ class Decision:
         self.allowed = allowed
         self.section = section
         self.reasons = [] if reasons is None else reasons
-
-    def __repr__(self) -> str:
-        return (
-            f"Decision(allowed={self.allowed!r}, section={self.section!r}, "
-            f"reasons={self.reasons!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Decision:
-            return NotImplemented
-        return (self.allowed, self.section, self.reasons) == (
-            other.allowed, other.section, other.reasons
-        )
 
 
 class AccessList:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from ..plain import Plain
+
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
@@ -23,25 +25,15 @@ class PatternError(ValueError):
     """A presenter pattern is malformed; the message says how to fix it."""
 
 
-class Pattern:
+class Pattern(Plain):
     """One presenter name or pattern, checked and compiled once; never changed."""
 
     __slots__ = ("text", "_regex")
+    fields = ("text",)
 
     def __init__(self, text: str, _regex: re.Pattern[str] | None = None) -> None:
         self.text = text
         self._regex = _regex
-
-    def __repr__(self) -> str:
-        return f"Pattern(text={self.text!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Pattern:
-            return NotImplemented
-        return self.text == other.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
 
     @classmethod
     def parse(cls, text: str) -> Pattern:

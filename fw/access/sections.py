@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..exceptions import ConfigError, ExpressionError
+from ..plain import Plain
 from ..expressions import Expression, compile_expression
 from ..expressions.parser import parse
 from .caching import is_role_only
@@ -23,10 +24,11 @@ Locate = Callable[[KeyPath], tuple[str, int | None]]
 SECTION_KEYS = ("condition", "presenters", "except", "menu")
 
 
-class Section:
+class Section(Plain):
     """One section: a condition and the presenters it allows when it holds."""
 
     __slots__ = ("name", "condition", "presenters", "excepted", "menu", "role_only")
+    fields = ("name", "condition", "presenters", "excepted", "menu", "role_only")
 
     def __init__(
         self,
@@ -43,24 +45,6 @@ class Section:
         self.excepted = excepted
         self.menu = {} if menu is None else menu
         self.role_only = role_only
-
-    def __repr__(self) -> str:
-        return (
-            f"Section(name={self.name!r}, condition={self.condition!r}, "
-            f"presenters={self.presenters!r}, excepted={self.excepted!r}, "
-            f"menu={self.menu!r}, role_only={self.role_only!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Section:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def _fields(self) -> tuple:
-        return (
-            self.name, self.condition, self.presenters, self.excepted,
-            self.menu, self.role_only,
-        )
 
     def covers(self, presenter: str) -> bool | None:
         """Return True if listed, None if listed but excepted, False if not listed."""

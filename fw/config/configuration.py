@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..exceptions import ConfigError
+from ..plain import Plain
 from . import environ as variables
 from .merge import copy, has, leaves, merge
 from .readers import Document, KeyPath, read_file
@@ -29,7 +30,7 @@ class Finder(Protocol):
         """Return one found file (with .path and .layer) per layer, specific first."""
 
 
-class Origin:
+class Origin(Plain):
     """Say where one value of a loaded configuration came from.
 
     ``written`` is the text as the file has it, when environment variables
@@ -39,6 +40,7 @@ class Origin:
     """
 
     __slots__ = ("key", "value", "layer", "path", "line", "written")
+    fields = ("key", "value", "layer", "path", "line", "written")
 
     def __init__(
         self,
@@ -55,23 +57,6 @@ class Origin:
         self.path = path
         self.line = line
         self.written = written
-
-    def __repr__(self) -> str:
-        return (
-            f"Origin(key={self.key!r}, value={self.value!r}, layer={self.layer!r}, "
-            f"path={self.path!r}, line={self.line!r}, written={self.written!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Origin:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def _fields(self) -> tuple:
-        return (self.key, self.value, self.layer, self.path, self.line, self.written)
 
     @property
     def dotted(self) -> str:

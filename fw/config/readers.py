@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..plain import Plain
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ KeyPath = tuple[str | int, ...]
 EXTENDS = "extends"
 
 
-class Document:
+class Document(Plain):
     """Hold one configuration file's data and where each key was written.
 
     Read-only once made. PERF: a plain class, not a dataclass, whose making
@@ -32,6 +33,7 @@ class Document:
     """
 
     __slots__ = ("path", "data", "lines", "extends")
+    fields = ("path", "data", "lines", "extends")
 
     def __init__(
         self,
@@ -44,19 +46,6 @@ class Document:
         self.data = data
         self.lines = {} if lines is None else lines
         self.extends = extends
-
-    def __repr__(self) -> str:
-        return (
-            f"Document(path={self.path!r}, data={self.data!r}, "
-            f"lines={self.lines!r}, extends={self.extends!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Document:
-            return NotImplemented
-        return (self.path, self.data, self.lines, self.extends) == (
-            other.path, other.data, other.lines, other.extends
-        )
 
     def line_of(self, key: KeyPath) -> int | None:
         """Return the line of `key`, or of the nearest enclosing key known."""
