@@ -9,8 +9,7 @@ The names below are imported on first use, so that a CGI process, which
 starts anew for every request, loads only what its request needs.
 """
 
-from importlib import import_module
-from typing import Any
+from .lazy import exports
 
 __version__ = "0.1.0"
 
@@ -31,13 +30,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fw' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

@@ -10,9 +10,10 @@ through records (``context.service("db").table("products")``).
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..lazy import exports
 
 if TYPE_CHECKING:
     from ..config import Configuration
@@ -31,11 +32,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "configured_url", "open_database", "read_schema"])
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fw.db' has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = exports(__name__, _EXPORTS, globals())
 
 
 def configured_url(config: Configuration) -> str:

@@ -6,11 +6,9 @@ developer page where it is safe, else the plain page with the error id.
 ``python -m fw errors ...`` runs :func:`run_command`.
 """
 
-from importlib import import_module
-from typing import Any
-
 from fw.errors.record import capture
 from fw.errors.store import list_errors, load_error, prune, store
+from fw.lazy import exports
 
 # PERF: the pages and the commands load on first use, since a request that
 # succeeds (a CGI process answers one) needs neither.
@@ -32,10 +30,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fw.errors' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY, globals())
