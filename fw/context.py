@@ -61,7 +61,8 @@ class Context:
         """Return the value of a service for this request, made on first use."""
         services = self._services
         if name not in services:
-            services[name] = self.app.services.make(name, self.finder, self)
+            finder = (self.stack or self.app.layers.base).finder
+            services[name] = self.app.services.make(name, finder, self)
         return services[name]
 
     def loaded_service(self, name: str) -> Any:
