@@ -34,9 +34,7 @@ USER_KEY = "user"
 def authorize(context: Context, route: Route) -> None:
     """Let the request through, or raise Redirect (to log in) or Forbidden."""
     access = context.app.access_list(context.stack)
-    if access.allows_everyone(route.name) or access.allows(
-        route.name, context.services
-    ):
+    if access.allows(route.name, context.services):
         return
     if context.service("user") is None and route.name != LOGIN_PRESENTER:
         raise Redirect(login_url(context))

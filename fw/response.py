@@ -54,10 +54,6 @@ class Response:
                 return value
         return None
 
-    def has_header(self, name: str) -> bool:
-        """Say whether the header is set."""
-        return self.get_header(name) is not None
-
     def set_header(self, name: str, value: str) -> None:
         """Set a header, replacing any value it had."""
         if self.sent:

@@ -267,6 +267,39 @@ class DecideTest(unittest.TestCase):
             acl.decide("index", names)
 
 
+class RequestPathTest(unittest.TestCase):
+    """What the request path asks: allows (no reasons) and allows_everyone."""
+
+    def test_allows_answers_as_decide_does(self) -> None:
+        access = access_list()
+        presenters = ["index", "staff/orders", "admin", "admin/users/edit", "nope"]
+        visitors = [visitor(), visitor("staff"), visitor("staff", hour=20),
+                    visitor("admin")]
+
+        for presenter in presenters:
+            for names in visitors:
+                with self.subTest(presenter=presenter, roles=names["roles"]):
+                    self.assertEqual(
+                        access.allows(presenter, names),
+                        access.decide(presenter, names).allowed,
+                    )
+
+    def test_only_conditions_that_name_nothing_open_a_page_to_everyone(self):
+        access = access_list({"sections": {
+            "closed": {"condition": "1 > 2", "presenters": ["news"]},
+            "public": {"condition": "true", "presenters": ["index", "news"]},
+            "staff": {"condition": STAFF_HOURS, "presenters": ["staff/*", "about"]},
+            "late": {"condition": "true", "presenters": ["about"]},
+        }})
+
+        self.assertTrue(access.allows_everyone("index"))
+        self.assertTrue(access.allows_everyone("news"))
+        self.assertFalse(access.allows_everyone("staff/orders"))
+        self.assertFalse(access.allows_everyone("about"))
+        self.assertFalse(access.allows_everyone("unlisted"))
+        self.assertTrue(AccessList.from_config({}, origin="-").allows_everyone("x"))
+
+
 class CachingTest(unittest.TestCase):
     def test_a_clock_condition_is_evaluated_every_time(self) -> None:
         acl = access_list()
