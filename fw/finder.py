@@ -42,11 +42,7 @@ RESULTS_KEPT = 4096
 
 
 class Found(Plain):
-    """A file the finder found, with the layer it came from; never changed.
-
-    PERF: a plain class, not a dataclass: making a dataclass costs a CGI
-    process about a millisecond when the module is imported.
-    """
+    """A file the finder found, with the layer it came from; never changed."""
 
     __slots__ = ("path", "layer")
     fields = ("path", "layer")

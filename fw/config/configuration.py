@@ -35,8 +35,6 @@ class Origin(Plain):
 
     ``written`` is the text as the file has it, when environment variables
     changed it; ``explain`` shows that rather than the secret it became.
-    PERF: this and the classes below are plain classes, not dataclasses,
-    whose making costs a CGI process about a millisecond each at import.
     """
 
     __slots__ = ("key", "value", "layer", "path", "line", "written")

@@ -28,8 +28,7 @@ EXTENDS = "extends"
 class Document(Plain):
     """Hold one configuration file's data and where each key was written.
 
-    Read-only once made. PERF: a plain class, not a dataclass, whose making
-    costs a CGI process about a millisecond at import.
+    Read-only once made.
     """
 
     __slots__ = ("path", "data", "lines", "extends")

@@ -9,43 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..plain import Plain
 
-class Node:
-    """Base of the syntax tree nodes.
 
-    PERF: plain classes with slots; dataclasses cost a CGI process several
-    milliseconds to build at import.
-    """
+class Node(Plain):
+    """Base of the syntax tree nodes; each kind's own fields are its slots."""
 
     __slots__ = ("line", "column", "depth")
-    #: The names of a node's own fields, after line, column and depth.
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] = __slots__
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.fields = (*Node.fields, *cls.__slots__)
 
     def __init__(
         self, *, line: int, column: int, depth: int = 1, **given: Any
     ) -> None:
         self.line, self.column, self.depth = line, column, depth
-        if set(given) != set(self.fields):
+        own = self.fields[len(Node.fields):]
+        if set(given) != set(own):
             raise TypeError(
-                f"{type(self).__name__} takes the fields {', '.join(self.fields)}, "
+                f"{type(self).__name__} takes the fields {', '.join(own)}, "
                 f"not {', '.join(sorted(given)) or 'none'}."
             )
-        for name in self.fields:
+        for name in own:
             setattr(self, name, given[name])
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __repr__(self) -> str:
-        names = ("line", "column", "depth", *self.fields)
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{type(self).__name__}({shown})"
-
-    def _values(self) -> tuple:
-        names = ("line", "column", "depth", *self.fields)
-        return tuple(getattr(self, name) for name in names)
 
     def parts(self) -> tuple[Node, ...]:
         """Return the nodes this one is made of, in source order."""
@@ -55,21 +43,21 @@ class Node:
 class Literal(Node):
     """A number, a string, true, false or null."""
 
-    __slots__ = fields = ("value",)
+    __slots__ = ("value",)
     value: object
 
 
 class Name(Node):
     """A name read from the names the caller gave."""
 
-    __slots__ = fields = ("name",)
+    __slots__ = ("name",)
     name: str
 
 
 class ListOf(Node):
     """A list display: ``[a, b]``."""
 
-    __slots__ = fields = ("items",)
+    __slots__ = ("items",)
     items: tuple[Node, ...]
 
     def parts(self) -> tuple[Node, ...]:
@@ -79,7 +67,7 @@ class ListOf(Node):
 class MapOf(Node):
     """A map display: ``{"k": v}``; keys are string literals."""
 
-    __slots__ = fields = ("keys", "values")
+    __slots__ = ("keys", "values")
     keys: tuple[str, ...]
     values: tuple[Node, ...]
 
@@ -90,7 +78,7 @@ class MapOf(Node):
 class Attribute(Node):
     """Attribute access: ``value.name``."""
 
-    __slots__ = fields = ("value", "name")
+    __slots__ = ("value", "name")
     value: Node
     name: str
 
@@ -101,7 +89,7 @@ class Attribute(Node):
 class Item(Node):
     """Item access: ``value[key]``."""
 
-    __slots__ = fields = ("value", "key")
+    __slots__ = ("value", "key")
     value: Node
     key: Node
 
@@ -112,7 +100,7 @@ class Item(Node):
 class Call(Node):
     """A call: ``function(a, b)``."""
 
-    __slots__ = fields = ("function", "args")
+    __slots__ = ("function", "args")
     function: Node
     args: tuple[Node, ...]
 
@@ -123,7 +111,7 @@ class Call(Node):
 class Filter(Node):
     """A filter: ``value | name(a, b)``, which calls ``name(value, a, b)``."""
 
-    __slots__ = fields = ("value", "name", "args")
+    __slots__ = ("value", "name", "args")
     value: Node
     name: str
     args: tuple[Node, ...]
@@ -135,7 +123,7 @@ class Filter(Node):
 class Unary(Node):
     """Unary ``-`` or ``+`` on a number."""
 
-    __slots__ = fields = ("op", "operand")
+    __slots__ = ("op", "operand")
     op: str
     operand: Node
 
@@ -146,7 +134,7 @@ class Unary(Node):
 class Not(Node):
     """Logical negation: ``not operand``."""
 
-    __slots__ = fields = ("operand",)
+    __slots__ = ("operand",)
     operand: Node
 
     def parts(self) -> tuple[Node, ...]:
@@ -156,7 +144,7 @@ class Not(Node):
 class Binary(Node):
     """Arithmetic: ``left op right`` with op one of ``+ - * / %``."""
 
-    __slots__ = fields = ("op", "left", "right")
+    __slots__ = ("op", "left", "right")
     op: str
     left: Node
     right: Node
@@ -168,7 +156,7 @@ class Binary(Node):
 class Compare(Node):
     """One comparison: ``== != < <= > >= in`` or ``not in``."""
 
-    __slots__ = fields = ("op", "left", "right")
+    __slots__ = ("op", "left", "right")
     op: str
     left: Node
     right: Node
@@ -180,7 +168,7 @@ class Compare(Node):
 class BoolOp(Node):
     """A chain of ``and`` or of ``or``: ``a and b and c``."""
 
-    __slots__ = fields = ("op", "operands")
+    __slots__ = ("op", "operands")
     op: str
     operands: tuple[Node, ...]
 
@@ -191,7 +179,7 @@ class BoolOp(Node):
 class Conditional(Node):
     """The conditional: ``then if test else otherwise``."""
 
-    __slots__ = fields = ("then", "test", "otherwise")
+    __slots__ = ("then", "test", "otherwise")
     then: Node
     test: Node
     otherwise: Node
