@@ -55,6 +55,15 @@ class Target(NamedTuple):
     open: bool
 
 
+class _ThreadState(threading.local):
+    """What each thread keeps: connections are not shared between threads."""
+
+    def __init__(self) -> None:
+        self.databases: dict[Any, Any] = {}  # NOTE: by configured URL
+        self.databases_by_stack: dict[tuple[str, ...], Any] = {}
+        self.records: dict[tuple[str, ...], Any] = {}
+
+
 class Application:
     """A WSGI callable serving the application folder at ``root``."""
 
@@ -69,7 +78,8 @@ class Application:
         self.watch = not self._production
         self.var = self.root / "var"
         self.modules = ModuleCache(watch=self.watch)
-        self.services = Services(_builtin_services(), modules=self.modules)
+        builtins = {**_builtin_services(), "db": self.records}
+        self.services = Services(builtins, modules=self.modules)
         self.environment_id = self._environment_id()
         self.layers = Layers(
             self.root,
@@ -84,7 +94,7 @@ class Application:
         self._proxies: tuple[str, ...] | None = None  # NOTE: kept in production
         self._targets: dict[tuple[str | None, str | None], Target] = {}  # the same
         self._told = False  # NOTE: the "no developers" warning, once a process
-        self._local = threading.local()
+        self._thread = _ThreadState()
 
     def _environment_id(self) -> str:
         common = Finder([Layer("common", self.root / "common")])
@@ -132,7 +142,7 @@ class Application:
     def database(self, stack: Stack | None = None) -> Any:
         """Return this thread's connection to the configured database."""
         stack = stack or self.layers.base
-        by_stack = self._thread_kept("databases by stack")
+        by_stack = self._thread.databases_by_stack
         database = None if self.watch else by_stack.get(stack.key)
         if database is None:
             database = by_stack[stack.key] = self._connection(stack.config)
@@ -142,17 +152,10 @@ class Application:
         from .db import configured_url, open_database
 
         url = configured_url(config)
-        databases = self._thread_kept("databases")
+        databases = self._thread.databases
         if url not in databases:
             databases[url] = open_database(config, self.root, url)
         return databases[url]
-
-    def _thread_kept(self, name: str) -> dict[Any, Any]:
-        """Return a dictionary this thread keeps (connections are per thread)."""
-        kept = self._local.__dict__.get(name)
-        if kept is None:
-            kept = self._local.__dict__[name] = {}
-        return kept
 
     def schema(self, stack: Stack | None = None) -> Any:
         """Return the tables described in the layers of ``stack``."""
@@ -166,14 +169,17 @@ class Application:
         return schema
 
     def records(self, context: Context) -> Any:
-        """Return the records of the request's database, hooks found as services."""
+        """Return the records of the request's database, hooks found as services.
+
+        This is the built-in ``db`` service.
+        """
         return self._records(context.stack or self.layers.base, context.service)
 
     def _records(self, stack: Stack, services: Any) -> Any:
         # PERF: in production a stack's connection and schema never change,
         # so each thread keeps records per stack; they serve every request
         # unless the tables' hooks need the request's services.
-        kept = self._thread_kept("records")
+        kept = self._thread.records
         records = None if self.watch else kept.get(stack.key)
         if records is None:
             from .db.records import Records
@@ -422,7 +428,6 @@ def _builtin_services() -> dict[str, Callable[..., Any]]:
         "uid": lambda context: _new_uid,
         "config": lambda context: context.config,
         "metadata": lambda context: lambda name: _metadata(context, name),
-        "db": lambda context: context.app.records(context),
         "session": guard.load_session,
         "user": guard.current_user,
         "roles": lambda context: getattr(context.service("user"), "roles", frozenset()),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ServiceError
+from .exceptions import ServiceError, TemplateError
 from .request import Request
 from .response import Response
 
@@ -14,9 +15,6 @@ if TYPE_CHECKING:
     from .app import Application
     from .layers import Stack
     from .routing import Route
-
-_Lazy: type | None = None
-
 
 class Context:
     """The request, the response, its layers and the services, for one request."""
@@ -60,10 +58,15 @@ class Context:
     def service(self, name: str) -> Any:
         """Return the value of a service for this request, made on first use."""
         services = self._services
-        if name not in services:
-            finder = (self.stack or self.app.layers.base).finder
-            services[name] = self.app.services.make(name, finder, self)
-        return services[name]
+        if name in services:
+            return services[name]
+
+        # PERF: Services.make inlined: a kept maker is called straight away.
+        finder = (self.stack or self.app.layers.base).finder
+        known = self.app.services
+        maker = known.makers.get((finder, name)) or known.maker(name, finder)
+        value = services[name] = maker(self)
+        return value
 
     def loaded_service(self, name: str) -> Any:
         """Return a service's value if this request made it already, else None."""
@@ -83,44 +86,16 @@ class Context:
         return ServiceNames(self)
 
     def render(self, template: str, values: Mapping[str, Any] | None = None) -> str:
-        """Render a template found through this request's layers."""
-        engine = self.app.templates_for(self)
-        names = self._template_names()
-        if values:
-            names.update(values)
-        return engine.render(template, names)
+        """Render a template found through this request's layers.
 
-    def _template_names(self) -> dict[str, Any]:
-        """Return the names every template of this request gets.
-
-        PERF: made afresh for each rendering from bound methods and Lazy
-        values, so nothing is computed that no template reads, and the
-        context keeps no reference to them (no cycle for the collector).
+        Besides ``values``, every template reads the request's own names
+        (``request``, ``params``, ``settings``, ``csrf_token``, ``csrf_field``,
+        ``t``, ``plural``, ``language``, ``title``, ``user``), each made
+        when a template first reads it.
         """
-        lazy = _Lazy or _lazy_type()
-        services = self._services
-        user = services["user"] if "user" in services else lazy(self._user)
-        return {
-            "request": self.request,
-            "params": self.params,
-            "settings": lazy(self._settings),
-            "csrf_token": self._csrf_token,
-            "csrf_field": self._csrf_field,
-            "t": self.text,
-            "plural": self._plural,
-            "language": lazy(self._language),
-            "title": self.title,
-            "user": user,
-        }
-
-    def _user(self) -> Any:
-        return self.service("user")
-
-    def _settings(self) -> Mapping[str, Any]:
-        return self.settings
-
-    def _language(self) -> str:
-        return self.service("language")
+        engine = self.app.templates_for(self)
+        behind = _RequestNames(self, engine.names)
+        return engine.render(template, values, behind=behind)
 
     def _plural(self, key: str, count: Any, values: Any = None) -> str:
         texts = self.service("texts")
@@ -147,13 +122,44 @@ class Context:
         return b""
 
 
-def _lazy_type() -> type:
-    """Return the engine's Lazy, imported when a request first renders."""
-    global _Lazy
-    # PERF: not imported with this module: /plaintext never loads the engine.
-    from .templates.runtime import Lazy as _Lazy
+class _RequestNames:
+    """The names every template of a request may read, made on first read.
 
-    return _Lazy
+    PERF: a rendering pays only for the names its templates read, and the
+    engine's filters and globals are read behind them, never copied.
+    """
+
+    __slots__ = ("context", "engine_names")
+
+    def __init__(self, context: Context, engine_names: Mapping[str, Any]) -> None:
+        self.context = context
+        self.engine_names = engine_names
+
+    def __getitem__(self, name: str) -> Any:
+        make = _REQUEST_NAMES.get(name)
+        if make is None:
+            return self.engine_names[name]
+        try:
+            return make(self.context)
+        except KeyError as error:
+            # NOTE: a KeyError let through would read as a name not defined.
+            raise TemplateError(
+                f"Computing the value of {name!r} failed with KeyError: {error}"
+            ) from error
+
+
+_REQUEST_NAMES: dict[str, Callable[[Context], Any]] = {
+    "request": attrgetter("request"),
+    "params": attrgetter("params"),
+    "settings": attrgetter("settings"),
+    "csrf_token": attrgetter("_csrf_token"),
+    "csrf_field": attrgetter("_csrf_field"),
+    "t": attrgetter("text"),
+    "plural": attrgetter("_plural"),
+    "language": lambda context: context.service("language"),
+    "title": attrgetter("title"),
+    "user": lambda context: context.service("user"),
+}
 
 
 class ServiceNames(Mapping[str, Any]):

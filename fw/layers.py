@@ -49,8 +49,9 @@ class Stack:
         self.layers = layers
         self.finder = finder
         self.config = config
-        # PERF: the folders identify the stack in the application's caches.
-        self.key = tuple(layer.folder for layer in layers)
+        # PERF: the folders identify the stack in the application's caches,
+        # as text, whose hash Python keeps (a Path computes it in Python).
+        self.key = tuple(str(layer.folder) for layer in layers)
 
     def __repr__(self) -> str:
         return f"Stack({[layer.name for layer in self.layers]})"

@@ -39,8 +39,6 @@ Chunks = Iterable[str | bytes]
 #: What a presenter's answer becomes: a complete body, or chunks to stream.
 Body = bytes | Chunks
 
-# PERF: one encoder for every response; json.dumps with options makes one a call.
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 _LAYOUT_MARKUP: Any = None
 
 
@@ -126,12 +124,38 @@ def _is_document(html: str) -> bool:
 
 def _json(value: Any, route: Route) -> str:
     try:
-        return _JSON.encode(value)
-    except ValueError as error:
+        return "".join(_encode_json(value, 0))
+    except (ValueError, RecursionError) as error:
+        why = "it holds itself" if isinstance(error, RecursionError) else error
         raise ValueError(
             f"The presenter {route.found.path} returned data that is not valid "
-            f"JSON: {error}."
+            f"JSON: {why}."
         ) from None
+
+
+def _json_encoder() -> Callable[[Any, int], Iterable[str]]:
+    """Return the function giving the JSON text of a value, in pieces.
+
+    PERF: each call of the json module's public functions builds a new C
+    encoder, which costs a short response more than the encoding itself;
+    this one is built once. It keeps no record of the containers it is in
+    (that needs one per call), so a value that holds itself ends in a
+    RecursionError rather than json's ValueError. Without the C encoder,
+    json's own encoder serves.
+    """
+    from json import encoder
+
+    if encoder.c_make_encoder is not None:
+        separators, sort_keys, skip_keys, allow_nan = (": ", ", "), False, False, False
+        return encoder.c_make_encoder(
+            None, str, encoder.encode_basestring, None, *separators,
+            sort_keys, skip_keys, allow_nan,
+        )
+    public = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+    return lambda value, level: (public.encode(value),)
+
+
+_encode_json = _json_encoder()
 
 
 def _has_layout(context: Context, route: Route) -> bool:

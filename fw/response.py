@@ -58,13 +58,18 @@ class Response:
         """Set a header, replacing any value it had."""
         if self.sent:
             self._check_open(f"the header {name}")
-        value = _checked_header(name, value)
+        # PERF: a known name with printable ASCII text needs no other check.
+        plain = type(value) is str and value.isascii() and value.isprintable()
+        if not (plain and name in _CHECKED_NAMES):
+            value = _checked_header(name, value)
         wanted, headers = name.lower(), self._headers
 
         for index, (key, _) in enumerate(headers):
             if key.lower() == wanted:
-                rest = [(k, v) for k, v in headers[index + 1:] if k.lower() != wanted]
-                headers[index:] = [(name, value), *rest]
+                headers[index] = (name, value)
+                later = headers[index + 1:]
+                if later:
+                    headers[index + 1:] = [h for h in later if h[0].lower() != wanted]
                 return
         headers.append((name, value))
 

@@ -45,13 +45,14 @@ class Services:
     ) -> None:
         self._builtins: dict[str, Factory] = dict(builtins or {})
         self._modules = modules or ModuleCache(watch=True)
-        self._makers: dict[tuple[Finder, str], Callable[[Any], Any]] = {}
+        #: The maker of each (finder, name), kept for finders that do not watch.
+        self.makers: dict[tuple[Finder, str], Callable[[Any], Any]] = {}
 
     def register(self, name: str, factory: Factory) -> None:
         """Register a built-in service under ``name``."""
         _check_name(name)
         self._builtins[name] = factory
-        self._makers.clear()
+        self.makers.clear()
 
     def names(self, finder: Finder) -> set[str]:
         """Return every service name known to the layers of ``finder``."""
@@ -77,17 +78,17 @@ class Services:
         A finder that does not watch its layers (production) gets the same
         one every time, so it is kept.
         """
-        maker = self._makers.get((finder, name))
+        maker = self.makers.get((finder, name))
         if maker is None:
             maker = _maker(name, self.chain(name, finder))
             if not finder.listings.watch:
-                self._makers[finder, name] = maker
+                self.makers[finder, name] = maker
         return maker
 
     def make(self, name: str, finder: Finder, context: Any) -> Any:
         """Return the value of service ``name`` for one request's context."""
         # PERF: a kept maker is taken here, without the call to maker().
-        maker = self._makers.get((finder, name))
+        maker = self.makers.get((finder, name))
         if maker is None:
             maker = self.maker(name, finder)
         return maker(context)

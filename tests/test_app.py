@@ -3,8 +3,10 @@ import os
 import threading
 import unittest
 from pathlib import Path
+from unittest import mock
 
 import fw
+from fw import presenters
 from fw.testing import Client
 
 from .support import AppTestCase, run_as_nobody
@@ -224,6 +226,28 @@ class ContentTestCase(ClientTestCase):
 
         self.assertEqual(page.status, 500)
         self.assertIn("not valid JSON", page.text)
+
+    def test_json_that_holds_itself_is_a_clear_error(self):
+        self.write({"common/presenters/loop.py": (
+            "def get(context):\n    data = {}\n    data['self'] = data\n"
+            "    return data\n"
+        )})
+
+        page = self.client().get("/loop")
+
+        self.assertEqual(page.status, 500)
+        self.assertIn("not valid JSON: it holds itself", page.text)
+
+    def test_json_is_the_same_without_the_c_encoder(self):
+        from json import encoder
+
+        value = {"a": [1, 2.5, None, True], "é": "<b>", "when": object.__new__(object)}
+        kept = "".join(presenters._encode_json(value, 0))
+        with mock.patch.object(encoder, "c_make_encoder", None):
+            public = "".join(presenters._json_encoder()(value, 0))
+
+        self.assertEqual(kept, public)
+        self.assertEqual(json.loads(kept)["é"], "<b>")
 
     def test_methods_not_answered_give_405_with_allow(self):
         client = self.client()

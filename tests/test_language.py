@@ -7,6 +7,7 @@ from pathlib import Path
 
 import fw
 from fw.context import Context
+from fw.exceptions import TemplateError
 from fw.request import Request
 from fw.testing import Client, build_environ
 
@@ -103,3 +104,40 @@ class LanguageTestCase(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RequestNamesTestCase(unittest.TestCase):
+    """The names a request gives its templates, each made on first read."""
+
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.root = copy_demo(Path(temp.name) / "demo")
+        self.templates = self.root / "common/templates"
+
+    def context(self, path="/"):
+        environ = build_environ("GET", path, headers={"Accept-Language": "es"})
+        return Context(fw.application(self.root), Request(environ))
+
+    def test_every_request_name_reads_and_given_values_come_first(self):
+        (self.templates / "probe.html").write_text(
+            "{{ request.path }}|{{ settings.site_name }}|{{ language }}|"
+            "{{ title }}|{{ user }}|{{ csrf_token() | length }}|{{ params }}"
+        )
+        context = self.context("/about")
+        context.title = "About"
+
+        read = context.render("probe").split("|")
+        given = context.render("probe", {"title": "Mine", "language": "xx"})
+
+        self.assertEqual(read[:5], ["/about", "fw demo", "es", "About", ""])
+        self.assertGreater(int(read[5]), 20)
+        self.assertEqual(given.split("|")[2:4], ["xx", "Mine"])
+
+    def test_a_key_error_while_making_a_name_is_not_a_missing_name(self):
+        (self.templates / "probe.html").write_text("{{ language }}")
+        context = self.context()
+        context.app.services.register("language", lambda context: {}["gone"])
+
+        with self.assertRaisesRegex(TemplateError, "'language' failed with KeyError"):
+            context.render("probe")

@@ -72,9 +72,14 @@ class Template:
         """Return the rendered text."""
         return "".join(self._pieces(context))
 
-    def _pieces(self, context: Mapping[str, object] | None) -> list[str]:
+    def _pieces(
+        self,
+        context: Mapping[str, object] | None,
+        behind: Mapping[str, object] | None = None,
+    ) -> list[str]:
         """Return the rendered text as the list of pieces the code appended."""
-        names = runtime.names_for(self._engine.names, context)
+        base = self._engine.names if behind is None else behind
+        names = runtime.names_for(base, context)
         ctx = runtime.Render(self._engine.get, self) if self.uses_ctx else None
         pieces: list[str] = []
         try:
@@ -141,10 +146,21 @@ class Templates:
         except UnsafeNameError:
             return False
 
-    def render(self, name: str, context: Mapping[str, object] | None = None) -> str:
-        """Return template ``name`` rendered with ``context``."""
+    def render(
+        self,
+        name: str,
+        context: Mapping[str, object] | None = None,
+        *,
+        behind: Mapping[str, object] | None = None,
+    ) -> str:
+        """Return template ``name`` rendered with ``context``.
+
+        ``behind`` is read for the names ``context`` lacks, in place of the
+        engine's filters and globals (``names``), which it should end in:
+        how a request offers its own names without making any in advance.
+        """
         # PERF: one call less than get(name).render(context).
-        return "".join(self.get(name)._pieces(context))
+        return "".join(self.get(name)._pieces(context, behind))
 
     def from_string(self, source: str, *, origin: str = "<string>") -> Template:
         """Compile template text that does not come from a file (not cached)."""
