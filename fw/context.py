@@ -31,9 +31,40 @@ class Context:
     ) -> None:
         self.app = app
         self.request = request
-        self.response = Response()
         self.stack = stack
         self._services: dict[str, Any] = {}
+
+    # PERF: the response is made on first use; an answer that never reads or
+    # changes its status and headers sends the route's own, made once.
+    _response: Response | None = None
+    _defaults: Response | None = None
+
+    @property
+    def response(self) -> Response:
+        """Return the status and headers of the answer, made on first use."""
+        response = self._response
+        if response is None:
+            response = self._response = Response()
+            if self._defaults is not None:
+                response.update(self._defaults)
+        return response
+
+    @response.setter
+    def response(self, response: Response) -> None:
+        self._response = response
+
+    def take_defaults(self, defaults: Response) -> None:
+        """Take a route's status and headers, which the response starts from."""
+        if self._response is None:
+            self._defaults = defaults
+        else:
+            self._response.update(defaults)
+
+    def start(self, content_length: int | None = None) -> tuple[str, list]:
+        """Close status and headers for changes; return them for start_response."""
+        if self._response is None and self._defaults is not None:
+            return self._defaults.start_copy(content_length)
+        return self.response.start(content_length)
 
     @property
     def params(self) -> dict[str, str]:

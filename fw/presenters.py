@@ -68,8 +68,9 @@ def _check_method(context: Context, route: Route) -> None:
 def _present_code(
     route: Route, handler: Any, defaults: Response, context: Context
 ) -> Body:
-    context.response.update(defaults)
-    return _body_of(context, route, handler(context))
+    context.take_defaults(defaults)
+    result = handler(context)
+    return result if type(result) is bytes else _body_of(context, route, result)
 
 
 def _code_runner(context: Context, route: Route) -> Callable[[Context], Body]:
@@ -95,8 +96,6 @@ def _handler(module: Any, method: str) -> Any:
 
 
 def _body_of(context: Context, route: Route, result: Any) -> Body:
-    if type(result) is bytes:
-        return result
     if result is None:
         return b""
     if isinstance(result, str):
@@ -221,7 +220,7 @@ def _layout_mark() -> Any:
 
 
 def _present_fragment(route: Route, context: Context) -> Body:
-    context.response.update(_route_defaults(route, HTML))
+    context.take_defaults(_route_defaults(route, HTML))
     text = _preprocess(context, route, route.found.path.read_bytes()).decode("utf-8")
     if _has_layout(context, route) and not _is_document(text):
         return _in_layout(context, route, text).encode()
@@ -230,7 +229,7 @@ def _present_fragment(route: Route, context: Context) -> Body:
 
 def _present_file(route: Route, context: Context) -> Body:
     path = route.found.path
-    context.response.update(_route_defaults(route, content_type(path)))
+    context.take_defaults(_route_defaults(route, content_type(path)))
     if route.settings.get("preprocessors"):
         data = _preprocess(context, route, path.read_bytes())
         return data.encode() if isinstance(data, str) else bytes(data)

@@ -137,7 +137,21 @@ class Response:
         """
         # NOTE: once sent, the headers cannot change, so they go out as they are.
         self.sent = True
-        status, headers = self._status, self._headers
+        return self._start(self._headers, content_length)
+
+    def start_copy(
+        self, content_length: int | None = None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Return what ``start`` would, leaving this response open and unchanged.
+
+        A route's status and headers, shared by its requests, are sent so.
+        """
+        return self._start(self._headers.copy(), content_length)
+
+    def _start(
+        self, headers: list[tuple[str, str]], content_length: int | None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        status = self._status
         if content_length is not None and status != 204 and status != 304:
             for name, _ in headers:
                 if name.lower() == "content-length":

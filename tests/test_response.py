@@ -1,6 +1,8 @@
 import unittest
 
+from fw.context import Context
 from fw.exceptions import HeadersSentError
+from fw.request import Request
 from fw.response import Response, encode_chunks, status_line
 
 
@@ -63,6 +65,47 @@ class ResponseTestCase(unittest.TestCase):
 
                 lengths = [v for k, v in headers if k.lower() == "content-length"]
                 self.assertEqual(lengths, [expected] if expected else [])
+
+    def test_start_copy_leaves_shared_defaults_as_they_were(self):
+        defaults = Response(201)
+        defaults.set_header("Content-Type", "text/plain")
+
+        first = defaults.start_copy(5)
+        second = defaults.start_copy(12)
+        first[1].append(("Date", "added by a server"))
+        defaults.set_header("X-Still-Open", "yes")
+
+        self.assertEqual(first[0], "201 Created")
+        self.assertEqual(second[1][-1], ("Content-Length", "12"))
+        self.assertEqual(
+            defaults.headers,
+            [("Content-Type", "text/plain"), ("X-Still-Open", "yes")],
+        )
+
+    def test_a_context_starts_from_the_route_defaults_until_it_changes_them(self):
+        defaults = Response(202)
+        defaults.set_header("Content-Type", "text/plain")
+        untouched, changed, early = (
+            Context(None, Request({"REQUEST_METHOD": "GET"})) for _ in range(3)
+        )
+        early.response.set_header("X-Early", "1")
+
+        for context in (untouched, changed, early):
+            context.take_defaults(defaults)
+        changed.response.set_header("X-Own", "1")
+
+        self.assertEqual(untouched.start(3)[1][-1], ("Content-Length", "3"))
+        self.assertEqual(changed.response.status, 202)
+        self.assertEqual(
+            changed.start(3)[1],
+            [("Content-Type", "text/plain"), ("X-Own", "1"), ("Content-Length", "3")],
+        )
+        self.assertEqual(
+            early.start()[1], [("X-Early", "1"), ("Content-Type", "text/plain")]
+        )
+        self.assertEqual(defaults.headers, [("Content-Type", "text/plain")])
+        with self.assertRaises(HeadersSentError):
+            changed.response.set_header("X-Late", "1")
 
     def test_changes_after_the_start_are_clear_errors(self):
         response = Response()
