@@ -713,7 +713,7 @@ class RecordsDetailsTest(unittest.TestCase):
         self.assertEqual(dict(record), {"id": record.id, "name": "light"})
         self.assertEqual(record["name"], record.name)
         self.assertEqual(record.key_fields(), {"id": record.id})
-        with self.assertRaisesRegex(AttributeError, "no field 'colour'"):
+        with self.assertRaisesRegex(AttributeError, "'Record of tags' .* 'colour'"):
             record.colour
         self.assertTrue(issubclass(QueryError, FwError))
 
@@ -825,7 +825,7 @@ class RecordsDetailsTest(unittest.TestCase):
             [("id", 1), ("items", "many"), ("key", "k"), ("label", "one")],
         )
         self.assertEqual(thing.key, 1)
-        with self.assertRaisesRegex(AttributeError, "no field 'nothing'"):
+        with self.assertRaisesRegex(AttributeError, "'Record of things' .* 'nothing'"):
             thing.nothing
 
     def test_nested_writes_join_the_outer_transaction(self):

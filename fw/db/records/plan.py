@@ -15,7 +15,7 @@ from typing import Any
 
 from ..dialects.base import Dialect
 from ..schema import Field, Schema, Table
-from .record import record_class, records_builder
+from .record import record_class, record_makers
 
 # A query's shape: its column list (None: every field), its conditions'
 # SQL, its order terms, and whether it has a limit and an offset.
@@ -38,8 +38,7 @@ class TablePlan:
         self.plain_update = not (
             self.file_fields or _hooked(table, "before_update", "after_update")
         )
-        self.record = record_class(table)
-        self.records = records_builder(self.record)
+        self.record, self.records = record_makers(record_class(table))
         self.computed = bool(table.computed)
         self._dialect = dialect
         self._write_statements(table)

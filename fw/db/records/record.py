@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..schema import Table
 
+OneRecord = Callable[[Any, tuple], "Record"]
+ManyRecords = Callable[[Any, list[tuple]], list["Record"]]
+
 if TYPE_CHECKING:
     from .query import Query
     from .table import TableRecords
@@ -50,17 +53,6 @@ class Record(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._present())
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(
-                f"A record of {self._owner.table.name} has no field {name!r}; "
-                f"its fields are {', '.join(self)}."
-            ) from None
 
     def __repr__(self) -> str:
         return f"<Record {self._owner.table.name} {dict(self)!r}>"
@@ -111,12 +103,16 @@ def record_class(table: Table) -> type[Record]:
     slots = tuple(f"_{position}" for position in range(len(stored)))
     namespace = {
         "__slots__": (*slots, "_computed") if computed else slots,
-        "__init__": _initializer(slots),
+        # NOTE: the source of record_makers names only the slots (_0, _1
+        # ...), never a field, so nothing from a description reaches exec.
+        "__init__": object.__init__,
         "_stored": stored,
         "_slot_of": dict(zip(stored, slots)),
         "_computed_names": computed,
     }
-    made = type("Record", (Record,), namespace)
+    # NOTE: no __getattr__: it would slow every attribute read. A missing
+    # field's AttributeError names the class, and so the table.
+    made = type(f"Record of {table.name}", (Record,), namespace)
     for name, slot in zip(stored, slots):
         if _readable(name):
             setattr(made, name, property(attrgetter(slot)))
@@ -126,48 +122,37 @@ def record_class(table: Table) -> type[Record]:
     return made
 
 
-def records_builder(made: type[Record]) -> Callable[[Any, list[tuple]], list[Record]]:
-    """Return a function making a list of records of class ``made`` from rows.
+def record_makers(made: type[Record]) -> tuple[OneRecord, ManyRecords]:
+    """Return two functions: one record of class ``made`` from a row, and a list.
 
-    PERF: calling the class runs ``__init__`` through the type's slow path
-    once per row; this function fills the slots of bare instances in one
-    loop, which makes a table of many rows about a third faster.
+    PERF: the class is called bare (its ``__init__`` is object's, run in C),
+    then the owner and the row's values go into the slots, in one loop for
+    a list.
     """
-    targets = "".join(f"record.{slot}, " for slot in made._slot_of.values())
+    targets = "".join(f"record.{slot}, " for slot in made._slot_of.values()) or "()"
     source = (
-        "def build(owner, rows):\n"
+        "def one(owner, row):\n"
+        "    record = cls()\n"
+        "    record._owner = owner\n"
+        f"    {targets} = row\n"
+        "    return record\n"
+        "\n"
+        "def many(owner, rows):\n"
         "    made = []\n"
         "    for row in rows:\n"
-        "        record = new(cls)\n"
+        "        record = cls()\n"
         "        record._owner = owner\n"
-        f"        {targets or '()'} = row\n"
+        f"        {targets} = row\n"
         "        made.append(record)\n"
         "    return made\n"
     )
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": made}
+    namespace: dict[str, Any] = {"cls": made}
     exec(source, namespace)
-    return namespace["build"]
+    return namespace["one"], namespace["many"]
 
 
 def _readable(name: str) -> bool:
     return not name.startswith("_") and not hasattr(Record, name)
-
-
-def _initializer(slots: tuple[str, ...]) -> Callable[..., None]:
-    """Return an ``__init__`` that keeps the owner and unpacks a row into slots.
-
-    NOTE: the source names only the slots (_0, _1 ...), never a field, so
-    nothing from a description reaches exec.
-    """
-    targets = "".join(f"self.{slot}, " for slot in slots)
-    source = (
-        "def __init__(self, owner, row):\n"
-        "    self._owner = owner\n"
-        f"    {targets or '()'} = row\n"
-    )
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)
-    return namespace["__init__"]
 
 
 def _computed_reader(name: str) -> Callable[[Record], Any]:
