@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from pathlib import Path
-from types import CodeType, FunctionType, ModuleType
+from types import CodeType, FunctionType, MethodType, ModuleType
 from typing import Any
 
 from .exceptions import ServiceError
@@ -128,8 +128,11 @@ def _takes_base(factory: Factory) -> bool:
 
 @lru_cache(maxsize=1024)
 def _signature_takes_base(factory: Factory) -> bool:
-    if _is_plain_function(factory):
-        return _parameter_count(factory.__code__) >= 2
+    function = factory.__func__ if type(factory) is MethodType else factory
+    if _is_plain_function(function):
+        code = function.__code__
+        bound = 1 if function is not factory and code.co_argcount else 0
+        return _parameter_count(code) - bound >= 2
 
     import inspect
 
