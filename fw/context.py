@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .layers import Stack
     from .routing import Route
 
+
 class Context:
     """The request, the response, its layers and the services, for one request."""
 
@@ -38,6 +39,7 @@ class Context:
     # changes its status and headers sends the route's own, made once.
     _response: Response | None = None
     _defaults: Response | None = None
+    _started = False
 
     @property
     def response(self) -> Response:
@@ -47,6 +49,8 @@ class Context:
             response = self._response = Response()
             if self._defaults is not None:
                 response.update(self._defaults)
+            # NOTE: made after the route's own went out, it cannot change.
+            response.sent = self._started
         return response
 
     @response.setter
@@ -63,6 +67,7 @@ class Context:
     def start(self, content_length: int | None = None) -> tuple[str, list]:
         """Close status and headers for changes; return them for start_response."""
         if self._response is None and self._defaults is not None:
+            self._started = True
             return self._defaults.start_copy(content_length)
         return self.response.start(content_length)
 

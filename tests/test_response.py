@@ -104,8 +104,9 @@ class ResponseTestCase(unittest.TestCase):
             early.start()[1], [("X-Early", "1"), ("Content-Type", "text/plain")]
         )
         self.assertEqual(defaults.headers, [("Content-Type", "text/plain")])
-        with self.assertRaises(HeadersSentError):
-            changed.response.set_header("X-Late", "1")
+        for context in (untouched, changed):
+            with self.assertRaises(HeadersSentError):
+                context.response.set_header("X-Late", "1")
 
     def test_changes_after_the_start_are_clear_errors(self):
         response = Response()

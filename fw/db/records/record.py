@@ -103,8 +103,8 @@ def record_class(table: Table) -> type[Record]:
     slots = tuple(f"_{position}" for position in range(len(stored)))
     namespace = {
         "__slots__": (*slots, "_computed") if computed else slots,
-        # NOTE: the source of record_makers names only the slots (_0, _1
-        # ...), never a field, so nothing from a description reaches exec.
+        # NOTE: made bare by record_makers, so Record's refusing __init__
+        # is replaced by object's.
         "__init__": object.__init__,
         "_stored": stored,
         "_slot_of": dict(zip(stored, slots)),
@@ -127,7 +127,8 @@ def record_makers(made: type[Record]) -> tuple[OneRecord, ManyRecords]:
 
     PERF: the class is called bare (its ``__init__`` is object's, run in C),
     then the owner and the row's values go into the slots, in one loop for
-    a list.
+    a list. The source names only the slots (_0, _1 ...), never a field, so
+    nothing from a description reaches exec.
     """
     targets = "".join(f"record.{slot}, " for slot in made._slot_of.values()) or "()"
     source = (
