@@ -1,6 +1,5 @@
 import copy
 import unittest
-from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from fw.db.migrate import (
     upgrade,
 )
 from fw.db.schema import parse_schema
+from fw.plain import replace
 
 from .dbsupport import EngineTestCase, needs_driver
 

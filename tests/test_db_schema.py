@@ -1,7 +1,7 @@
 import unittest
 
 from fw.config import Configuration
-from fw.db.schema import load_schema
+from fw.db.schema import Field, Schema, Table, load_schema
 from fw.exceptions import ConfigError
 from fw.finder import Finder, Layer
 
@@ -167,6 +167,29 @@ class BrokenDescriptionTestCase(AppTestCase):
 
         self.assertIn("notes.ini", str(error))
         self.assertIn("unknown key(s) size", str(error))
+
+
+class ValuesTestCase(unittest.TestCase):
+    """Descriptions are plain values: compared by their fields, never shared."""
+
+    def test_each_value_has_its_own_default_mappings(self):
+        first, second = Field("a", "text"), Field("a", "text")
+        table = Table("t", (first,), ("a",))
+
+        self.assertEqual(first, second)
+        self.assertIsNot(first.validation, second.validation)
+        self.assertIsNot(table.terms, Table("t", (first,), ("a",)).terms)
+
+    def test_a_schema_leaves_its_plans_out_of_equality_and_repr(self):
+        table = Table("t", (Field("a", "text"),), ("a",))
+        schema, again = Schema({"t": table}), Schema({"t": table})
+
+        schema.plans["t", "sqlite"] = object()
+
+        self.assertEqual(schema, again)
+        self.assertEqual(again.plans, {})
+        self.assertTrue(repr(schema).startswith("Schema(tables={'t': Table("))
+        self.assertNotIn("plans", repr(schema))
 
 
 if __name__ == "__main__":

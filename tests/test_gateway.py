@@ -2,8 +2,8 @@
 
 Every CGI request starts a new Python, so whatever the request imports
 and does not use is paid again on every request. The benchmark's
-/plaintext is answered in a child process, and the modules it loaded are
-read at its exit.
+/plaintext and /page are answered in a child process, and the modules it
+loaded are read at its exit.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from .bench import prepare
 from .support import ROOT, child_environ
 from .test_cgi import CGI_VARIABLES, SCRIPT_SECONDS
 
@@ -58,6 +59,22 @@ NOT_NEEDED = (
     "xml.etree.ElementTree",
 )
 
+# What /page, which reads the database and renders a template the cache
+# already holds, must not load: dataclasses (and inspect through it) and
+# the template compiler.
+PAGE_NOT_NEEDED = ("dataclasses", "inspect", "fw.templates.compiler")
+
+
+def answer(app: Path, path: str, listing: Path) -> subprocess.CompletedProcess:
+    """Answer ``path`` through the app's index.cgi; list its modules."""
+    return subprocess.run(
+        [sys.executable, "-c", WRAPPER, str(app / "index.cgi"), str(listing)],
+        env={**child_environ(), **CGI_VARIABLES, "PATH_INFO": path},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=SCRIPT_SECONDS,
+    )
+
 
 class PlaintextImportsTestCase(unittest.TestCase):
     """The benchmark's /plaintext answered through index.cgi in production."""
@@ -71,14 +88,7 @@ class PlaintextImportsTestCase(unittest.TestCase):
         (app / "production").mkdir()
         listing = Path(temp.name) / "modules.txt"
 
-        done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, str(app / "index.cgi"), str(listing)],
-            env={**child_environ(), **CGI_VARIABLES, "PATH_INFO": "/plaintext"},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=SCRIPT_SECONDS,
-        )
-        cls.done = done
+        cls.done = answer(app, "/plaintext", listing)
         cls.modules = set(listing.read_text(encoding="utf-8").split("\n"))
 
     def test_answers(self) -> None:
@@ -94,6 +104,36 @@ class PlaintextImportsTestCase(unittest.TestCase):
 
     def test_loads_nothing_it_does_not_need(self) -> None:
         for name in NOT_NEEDED:
+            with self.subTest(module=name):
+                self.assertNotIn(name, self.modules)
+
+
+class PageImportsTestCase(unittest.TestCase):
+    """The benchmark's /page, a second time, through index.cgi in production."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        temp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(temp.cleanup)
+        app = prepare(temp.name)
+        (app / "production").mkdir()
+        listing = Path(temp.name) / "modules.txt"
+
+        cls.first = answer(app, "/page", listing)
+        cls.done = answer(app, "/page", listing)
+        cls.modules = set(listing.read_text(encoding="utf-8").split("\n"))
+
+    def test_answers(self) -> None:
+        for run in (self.first, self.done):
+            with self.subTest(run="first" if run is self.first else "second"):
+                self.assertEqual(run.returncode, 0, run.stderr)
+                self.assertTrue(run.stdout.startswith(b"Status: 200 OK"), run.stdout)
+
+    def test_reads_the_database(self) -> None:
+        self.assertIn("fw.db.records", self.modules)
+
+    def test_loads_nothing_it_does_not_need(self) -> None:
+        for name in PAGE_NOT_NEEDED:
             with self.subTest(module=name):
                 self.assertNotIn(name, self.modules)
 

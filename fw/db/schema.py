@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..plain import Plain, replace
 
 FIELD_TYPES = (
     "integer",
@@ -52,76 +52,131 @@ _FIELD_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Plain):
     """A field's reference to a field of another table."""
 
-    table: str
-    field: str
-    on_delete: str = "restrict"
+    __slots__ = fields = ("table", "field", "on_delete")
+
+    def __init__(self, table: str, field: str, on_delete: str = "restrict") -> None:
+        self.table = table
+        self.field = field
+        self.on_delete = on_delete
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Plain):
     """One column: its type, constraints and presentation metadata."""
 
-    name: str
-    type: str
-    length: int | None = None
-    precision: int | None = None
-    scale: int | None = None
-    required: bool = False
-    default: Any = None
-    unique: bool = False
-    auto: bool = False
-    previous_name: str | None = None
-    references: Reference | None = None
-    description: str | None = None
-    label: str | None = None
-    validation: Mapping[str, Any] = field(default_factory=dict)
-    folder: str | None = None
+    __slots__ = fields = (
+        "name", "type", "length", "precision", "scale", "required", "default",
+        "unique", "auto", "previous_name", "references", "description", "label",
+        "validation", "folder",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        length: int | None = None,
+        precision: int | None = None,
+        scale: int | None = None,
+        required: bool = False,
+        default: Any = None,
+        unique: bool = False,
+        auto: bool = False,
+        previous_name: str | None = None,
+        references: Reference | None = None,
+        description: str | None = None,
+        label: str | None = None,
+        validation: Mapping[str, Any] | None = None,
+        folder: str | None = None,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.length = length
+        self.precision = precision
+        self.scale = scale
+        self.required = required
+        self.default = default
+        self.unique = unique
+        self.auto = auto
+        self.previous_name = previous_name
+        self.references = references
+        self.description = description
+        self.label = label
+        self.validation = {} if validation is None else validation
+        self.folder = folder
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(Plain):
     """An index over one or more fields."""
 
-    name: str
-    fields: tuple[str, ...]
-    unique: bool = False
+    # NOTE: no slots: a slot called ``fields`` would hide the class's own.
+    fields = ("name", "fields", "unique")
+
+    def __init__(
+        self, name: str, fields: tuple[str, ...], unique: bool = False
+    ) -> None:
+        self.name = name
+        self.fields = fields
+        self.unique = unique
 
 
-@dataclass(frozen=True)
-class Relation:
+class Relation(Plain):
     """A many-to-many relation through a link table.
 
     ``through`` is the link table; ``source`` is its field pointing at this
     table and ``target`` its field pointing at table ``to``.
     """
 
-    name: str
-    through: str
-    to: str
-    source: str
-    target: str
+    __slots__ = fields = ("name", "through", "to", "source", "target")
+
+    def __init__(
+        self, name: str, through: str, to: str, source: str, target: str
+    ) -> None:
+        self.name = name
+        self.through = through
+        self.to = to
+        self.source = source
+        self.target = target
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Plain):
     """A described table: fields in order, keys, indexes, relations, metadata."""
 
-    name: str
-    fields: tuple[Field, ...]
-    primary_key: tuple[str, ...]
-    indexes: tuple[Index, ...] = ()
-    relations: tuple[Relation, ...] = ()
-    terms: Mapping[str, str] = field(default_factory=dict)
-    hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    computed: Mapping[str, str] = field(default_factory=dict)
-    previous_name: str | None = None
-    seed: tuple[Mapping[str, Any], ...] = ()
-    description: str | None = None
-    origin: str = ""
+    # NOTE: no slots: the cached properties keep their values in __dict__,
+    # and a slot called ``fields`` would hide the class's own.
+    fields = (
+        "name", "fields", "primary_key", "indexes", "relations", "terms", "hooks",
+        "computed", "previous_name", "seed", "description", "origin",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        fields: tuple[Field, ...],
+        primary_key: tuple[str, ...],
+        indexes: tuple[Index, ...] = (),
+        relations: tuple[Relation, ...] = (),
+        terms: Mapping[str, str] | None = None,
+        hooks: Mapping[str, tuple[str, ...]] | None = None,
+        computed: Mapping[str, str] | None = None,
+        previous_name: str | None = None,
+        seed: tuple[Mapping[str, Any], ...] = (),
+        description: str | None = None,
+        origin: str = "",
+    ) -> None:
+        self.name = name
+        self.fields = fields
+        self.primary_key = primary_key
+        self.indexes = indexes
+        self.relations = relations
+        self.terms = {} if terms is None else terms
+        self.hooks = {} if hooks is None else hooks
+        self.computed = {} if computed is None else computed
+        self.previous_name = previous_name
+        self.seed = seed
+        self.description = description
+        self.origin = origin
 
     def field(self, name: str) -> Field:
         """Return the field called ``name``; KeyError when there is none."""
@@ -158,16 +213,18 @@ class Table:
         raise KeyError(name)
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Plain):
     """Every described table of an application, checked against each other."""
 
-    tables: Mapping[str, Table]
-    # PERF: what the records work out once per table and dialect (statements,
-    # converters); a schema read again, as development does, starts empty.
-    plans: dict[tuple[str, str], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    __slots__ = ("tables", "plans")
+    fields = ("tables",)
+
+    def __init__(self, tables: Mapping[str, Table]) -> None:
+        self.tables = tables
+        # PERF: what the records work out once per table and dialect
+        # (statements, converters); a schema read again, as development
+        # does, starts empty. Not a field: equality and repr leave it out.
+        self.plans: dict[tuple[str, str], Any] = {}
 
     def table(self, name: str) -> Table:
         """Return the table called ``name``; KeyError when it is not described."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..exceptions import ConfigError
+from ..plain import Plain
 
 SCHEMES = {
     "sqlite": "sqlite",
@@ -19,17 +19,39 @@ DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 DEFAULT_URL = "sqlite:///var/app.db"
 
 
-@dataclass(frozen=True)
-class DatabaseURL:
+class DatabaseURL(Plain):
     """A parsed connection URL; ``path`` is set for SQLite, the rest otherwise."""
 
-    engine: str
-    path: Path | None = None
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    host: str | None = None
-    port: int | None = None
-    database: str | None = None
+    __slots__ = fields = (
+        "engine", "path", "user", "password", "host", "port", "database",
+    )
+
+    def __init__(
+        self,
+        engine: str,
+        path: Path | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        database: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.path = path
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.database = database
+
+    def __repr__(self) -> str:
+        # NOTE: the password is left out, so a logged URL never shows it.
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in self.fields
+            if name != "password"
+        )
+        return f"DatabaseURL({shown})"
 
     def redacted(self) -> str:
         """Return the URL without its password, for logs and messages."""

@@ -14,35 +14,50 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation, localcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ...plain import Plain
 from ..schema import Field, Index, Table
 
 if TYPE_CHECKING:
     from ..connection import Database
 
 
-@dataclass(frozen=True)
-class LiveColumn:
+class LiveColumn(Plain):
     """A column as the engine reports it, in fw's terms where it can tell."""
 
-    name: str
-    type: str
-    required: bool
-    length: int | None = None
-    precision: int | None = None
-    scale: int | None = None
-    default: Any = None
-    auto: bool = False
-    unique: bool = False
+    __slots__ = fields = (
+        "name", "type", "required", "length", "precision", "scale", "default",
+        "auto", "unique",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        required: bool,
+        length: int | None = None,
+        precision: int | None = None,
+        scale: int | None = None,
+        default: Any = None,
+        auto: bool = False,
+        unique: bool = False,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.required = required
+        self.length = length
+        self.precision = precision
+        self.scale = scale
+        self.default = default
+        self.auto = auto
+        self.unique = unique
 
 
-@dataclass(frozen=True)
-class LiveTable:
+class LiveTable(Plain):
     """A table as the engine reports it: columns, keys, indexes, references.
 
     ``indexes`` leaves out the ones the engine makes by itself for the
@@ -52,12 +67,25 @@ class LiveTable:
     the constraints, which altering or dropping them needs.
     """
 
-    name: str
-    columns: tuple[LiveColumn, ...]
-    primary_key: tuple[str, ...]
-    indexes: tuple[Index, ...] = ()
-    references: dict[str, tuple[str, str, str]] = field(default_factory=dict)
-    constraints: dict[tuple[str, str], str] = field(default_factory=dict)
+    __slots__ = fields = (
+        "name", "columns", "primary_key", "indexes", "references", "constraints",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        columns: tuple[LiveColumn, ...],
+        primary_key: tuple[str, ...],
+        indexes: tuple[Index, ...] = (),
+        references: dict[str, tuple[str, str, str]] | None = None,
+        constraints: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        self.name = name
+        self.columns = columns
+        self.primary_key = primary_key
+        self.indexes = indexes
+        self.references = {} if references is None else references
+        self.constraints = {} if constraints is None else constraints
 
     def column(self, name: str) -> LiveColumn | None:
         """Return the column called ``name``, or None."""

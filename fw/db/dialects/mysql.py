@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ...plain import replace
 from ..schema import Field, Index, Table
 from .base import Dialect, LiveColumn, LiveTable, canonical_default
 

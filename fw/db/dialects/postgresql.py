@@ -7,9 +7,9 @@ user's search_path says otherwise); read_schema looks at that schema only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ...plain import replace
 from ..schema import Field, Index, Table
 from .base import Dialect, LiveColumn, LiveTable, canonical_default
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ...plain import replace
 from ..schema import Field, Index, Table
 from .base import Dialect, LiveColumn, LiveTable, canonical_default
 

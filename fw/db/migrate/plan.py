@@ -11,8 +11,9 @@ are refused unless the caller allows them.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from ...plain import replace
 from ..dialects.base import Dialect, LiveColumn, LiveTable
 from ..schema import Field, Schema, Table
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import PurePosixPath
 from typing import Any
 
 from ...exceptions import FwError
+from ...plain import Plain
 from ..dialects.base import Dialect
 from ..schema import Field, Table
 
@@ -46,12 +46,14 @@ class QueryError(FwError):
     """A query names an unknown field or operator, or carries a bad value."""
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(Plain):
     """One part of a WHERE clause: SQL with ``?`` placeholders, and its values."""
 
-    sql: str
-    params: tuple[Any, ...] = ()
+    __slots__ = fields = ("sql", "params")
+
+    def __init__(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self.sql = sql
+        self.params = params
 
 
 def stored_field(table: Table, name: Any, purpose: str) -> Field:

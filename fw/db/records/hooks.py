@@ -10,10 +10,10 @@ callable, so fw can wire them to its services; a hook is called as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import ServiceError
+from ...plain import Plain
 from ..schema import Table
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 Resolver = Callable[[str], Callable[..., Any]]
 
 
-@dataclass
-class Event:
+class Event(Plain):
     """What a hook is told about the work under way.
 
     ``values`` (before_insert, before_update) is the dict about to be
@@ -35,12 +34,25 @@ class Event:
     ``query`` is the query about to run (before_select).
     """
 
-    name: str
-    table: Table
-    db: Records
-    values: dict[str, Any] | None = None
-    record: Record | None = None
-    query: Query | None = None
+    __slots__ = fields = ("name", "table", "db", "values", "record", "query")
+    # NOTE: an event can change, so it has no hash, as a dataclass would not.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        name: str,
+        table: Table,
+        db: Records,
+        values: dict[str, Any] | None = None,
+        record: Record | None = None,
+        query: Query | None = None,
+    ) -> None:
+        self.name = name
+        self.table = table
+        self.db = db
+        self.values = values
+        self.record = record
+        self.query = query
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run ``work`` once the transaction commits; never if it rolls back."""
