@@ -41,8 +41,13 @@ def make(app: Any, host: str = "127.0.0.1", port: int = 8000) -> ThreadingWSGISe
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``app`` until interrupted."""
-    with make(app, host, port) as server:
+    """Serve ``app`` until interrupted; a port it cannot listen on ends it."""
+    try:
+        bound = make(app, host, port)
+    except (OSError, OverflowError) as error:
+        raise SystemExit(f"Cannot listen on {host} port {port}: {error}") from None
+
+    with bound as server:
         shown = "localhost" if host in ("127.0.0.1", "::1") else host
         where = (getattr(app, "root", app), shown, server.server_port)
         log.info("Serving %s on http://%s:%s/", *where)

@@ -80,6 +80,12 @@ class BenchAppTest(unittest.TestCase):
             "queries=-3": 1,
             "queries=7": 7,
             "queries=501": 500,
+            "queries=1_0": 1,
+            "queries=%205%20": 1,
+            "queries=%D9%A3": 1,
+            "queries=2&queries=7": 7,
+            f"queries={'9' * 5000}": 500,
+            "queries=0007": 7,
         }
         for query, count in cases.items():
             for who, status, body in self.both(f"/queries?{query}"):

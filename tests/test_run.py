@@ -12,6 +12,7 @@ from fw import server
 from .servers import fetch, start_server
 from .support import DEMO, ROOT
 
+
 class RunScriptTestCase(unittest.TestCase):
     """``python run.py --port 0`` serves the demo folder of the repository."""
 
@@ -64,6 +65,16 @@ class ServerTestCase(unittest.TestCase):
         self.addCleanup(made.server_close)
         self.assertIsInstance(made, server.ThreadingWSGIServer)
         self.assertTrue(made.daemon_threads)
+
+    def test_a_port_it_cannot_listen_on_is_a_clear_error(self) -> None:
+        taken = server.make(_empty_app, "127.0.0.1", 0)
+        self.addCleanup(taken.server_close)
+
+        for port in (taken.server_port, 99999):
+            with self.subTest(port=port), self.assertRaises(SystemExit) as stopped:
+                server.serve(_empty_app, "127.0.0.1", port)
+            message = str(stopped.exception)
+            self.assertIn(f"Cannot listen on 127.0.0.1 port {port}", message)
 
 
 def _empty_app(environ: dict, start_response: Callable[..., object]) -> list[bytes]:

@@ -129,12 +129,18 @@ class RawApp:
 
 
 def query_count(query_string: str) -> int:
-    """Return ``queries`` of a query string clamped to 1..500, else 1."""
-    wanted = parse_qs(query_string).get("queries", [""])[0]
-    try:
-        return min(max(int(wanted), 1), 500)
-    except ValueError:
+    """Return ``queries`` of a query string clamped to 1..500, else 1.
+
+    Only ASCII digits make an integer (int() would also take "1_0" or " 5 ");
+    a minus sign means below 1 anyway.
+    """
+    wanted = parse_qs(query_string).get("queries", [""])[-1]
+    if not (wanted.isascii() and wanted.isdigit()):
         return 1
+    digits = wanted.lstrip("0")
+    if len(digits) > 3:
+        return 500
+    return min(max(int(digits or "0"), 1), 500)
 
 
 def _random_id() -> int:
