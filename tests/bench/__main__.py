@@ -42,14 +42,16 @@ WSGIApp = Callable[..., Iterable[bytes]]
 
 
 class Settings:
-    """How long to measure: rounds, time per round, CGI runs."""
+    """How long to measure: warm-up, rounds, time per round, CGI runs."""
 
     def __init__(self, quick: bool, smoke: bool = False) -> None:
-        self.rounds = 3 if quick else 5
-        self.round_seconds = 0.05 if quick else 0.15
+        self.warmup_seconds = 0.2 if quick else 0.5
+        self.rounds = 5 if quick else 9
+        self.round_seconds = 0.03 if quick else 0.1
         self.cgi_runs = 10 if quick else 30
         if smoke:
-            self.rounds, self.round_seconds, self.cgi_runs = 1, 0.002, 2
+            self.warmup_seconds, self.rounds, self.round_seconds = 0.002, 1, 0.002
+            self.cgi_runs = 2
 
 
 def environ_for(target: str) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def costs_us(
             raise SystemExit(f"{name}: {target} answered {status!r}, not 200.")
 
     calls = {
-        name: _calls_per_round(app, environs[name], settings.round_seconds)
+        name: _calls_per_round(app, environs[name], settings)
         for name, (app, _) in runs.items()
     }
     rounds: dict[str, list[float]] = {name: [] for name in runs}
@@ -98,11 +100,18 @@ def costs_us(
     return {name: statistics.median(times) * 1e6 for name, times in rounds.items()}
 
 
-def _calls_per_round(app: WSGIApp, environ: dict, seconds: float) -> int:
-    started = time.perf_counter()
-    call(app, environ)
-    once = max(time.perf_counter() - started, 1e-7)
-    return max(5, int(seconds / once))
+def _calls_per_round(app: WSGIApp, environ: dict, settings: Settings) -> int:
+    """Warm ``app`` up on ``environ``; return how many calls fill one round.
+
+    NOTE: a new process answers slower for its first second or so (memory
+    being mapped, caches filling), fw more than raw: the figures are those
+    of a warm process.
+    """
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < settings.warmup_seconds:
+        call(app, environ)
+        count += 1
+    return max(5, int(settings.round_seconds * count / max(elapsed, 1e-7)))
 
 
 def _round(app: WSGIApp, environ: dict, calls: int) -> float:
