@@ -22,6 +22,8 @@ def prepare(folder: str | Path) -> Path:
     from fw.db.commands import install_missing
 
     root = Path(folder) / "app"
+    if root.exists():
+        raise SystemExit(f"{root} exists already: remove it, or prepare elsewhere.")
     shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__"))
 
     app = fw.application(root)

@@ -9,9 +9,10 @@ HERE = Path(__file__).resolve().parent
 try:
     import fw
 except ImportError:
-    # NOTE: inside the repository fw is three folders up; a copy made
-    # elsewhere (tests.bench.prepare) needs PYTHONPATH to name that folder.
-    sys.path.insert(0, str(HERE.parents[2]))
+    # NOTE: in the repository fw/ is three folders up; a copy made elsewhere
+    # finds it in a folder above it, or through PYTHONPATH.
+    holders = [folder for folder in HERE.parents if (folder / "fw").is_dir()]
+    sys.path[:0] = [str(folder) for folder in holders[:1]]
     try:
         import fw
     except ImportError:
