@@ -181,6 +181,30 @@ class RecordsCases:
             return None
         return (price * Decimal("1.2")).quantize(Decimal("0.01"))
 
+    def test_values_are_tuples_of_the_named_fields(self):
+        prices = self.db.table("prices")
+        cheap = prices.insert(label="cheap", amount="1.50")
+        prices.insert(label="dear", amount=Decimal("99.99"))
+
+        named = prices.find().order("-amount").values("label", "amount")
+        every = prices.find(label="cheap").values()
+        keys = prices.find(amount__gt=50).values("id", "id")
+
+        dear = ("dear", Decimal("99.99"))
+        self.assertEqual(named, [dear, ("cheap", Decimal("1.50"))])
+        self.assertEqual(every, [(cheap.id, "cheap", Decimal("1.50"))])
+        self.assertEqual(len(keys), 1)
+        self.assertEqual(keys[0][0], keys[0][1])
+
+    def test_values_refuse_unknown_fields_and_tables_whose_hooks_need_records(self):
+        with self.assertRaisesRegex(QueryError, "no field 'colour'"):
+            self.db.table("prices").find().values("colour")
+        with self.assertRaisesRegex(QueryError, "no field \\['label'\\]"):
+            self.db.table("prices").find().values(["label"])
+        with self.assertRaisesRegex(QueryError, "after_select hooks"):
+            self.products.find().values("name")
+        self.assertEqual(self.events, [])
+
     # Helpers.
 
     def add_products(self) -> dict[str, Record]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..dialects.base import Dialect
 from ..schema import Field, Schema, Table
+from .checks import stored_field
 from .record import record_class, record_makers
 
 # A query's shape: its column list (None: every field), its conditions'
@@ -56,6 +57,8 @@ class TablePlan:
         self.delete_by_key = f"DELETE FROM {self.table_name} WHERE {self.key_condition}"
         self._selects: dict[Shape, str] = {}
         self._updates: dict[tuple[tuple[str, ...], bool], str] = {}
+        self._values: dict[tuple[str, ...], tuple[str, tuple]] = {}
+        self._table = table
 
     def _find_converters(self, table: Table) -> None:
         dialect = self._dialect
@@ -81,12 +84,34 @@ class TablePlan:
 
     def converted(self, row: Sequence[Any]) -> tuple[Any, ...]:
         """Return a row read from the driver with each field's Python value."""
-        if not self.conversions:
-            return tuple(row)
-        values = list(row)
-        for position, read in self.conversions:
-            values[position] = read(values[position])
-        return tuple(values)
+        return read_values(row, self.conversions) if self.conversions else tuple(row)
+
+    def values_of(
+        self, names: tuple[str, ...]
+    ) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+        """Return the column list of some stored fields, and their conversions.
+
+        A conversion is (position in the names, function reading the value).
+        Names are checked the first time only: the answer is kept.
+        """
+        try:
+            found = self._values.get(names)
+        except TypeError:
+            found = None  # NOTE: a name that is not even hashable, refused below
+        if found is None:
+            for name in names:
+                stored_field(self._table, name, "in values()")
+            read_of = {self.names[place]: read for place, read in self.conversions}
+            columns = ", ".join(self._dialect.quote(name) for name in names)
+            conversions = tuple(
+                (position, read_of[name])
+                for position, name in enumerate(names)
+                if name in read_of
+            )
+            found = (columns, conversions)
+            if len(self._values) < MAX_SHAPES:
+                self._values[names] = found
+        return found
 
     def select_text(self, shape: Shape) -> str:
         """Return the SELECT of a query of this shape, with ``?`` placeholders.
@@ -140,6 +165,16 @@ class TablePlan:
         if returning:
             statement += f" RETURNING {self.columns}"
         return statement
+
+
+def read_values(
+    row: Sequence[Any], conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> tuple[Any, ...]:
+    """Return a row with the value at each converted position read for Python."""
+    values = list(row)
+    for position, read in conversions:
+        values[position] = read(values[position])
+    return tuple(values)
 
 
 def plan_for(schema: Schema, table: Table, dialect: Dialect) -> TablePlan:

@@ -80,6 +80,16 @@ class Query:
         """Return every matching record as a list."""
         return self._owner.select(self)
 
+    def values(self, *names: str) -> list[tuple[Any, ...]]:
+        """Return the matching rows as tuples of the named fields' values.
+
+        Every stored field, in order, when none is named. No record is made,
+        which makes a page that only shows values cheaper (Django's
+        values_list, Rails' pluck). The before_select hooks run as for
+        records; a table with after_select hooks, which need records, refuses.
+        """
+        return self._owner.values(self, names)
+
     def first(self) -> Record | None:
         """Return the first matching record, or None."""
         found = self._owner.select(self._with(limit=1))
@@ -101,9 +111,12 @@ class Query:
         """Return the SELECT of this query, with ``?`` placeholders, and its values."""
         conditions, order = self._conditions, self._order
         limit, offset = self._limit, self._offset
-        if not (conditions or order or columns or offset) and limit is None:
+        if not (conditions or order or offset) and limit is None:
             # PERF: the whole table, as find() without filters reads it.
-            return self._owner.plan.select, []
+            plan = self._owner.plan
+            if not columns:
+                return plan.select, []
+            return plan.select_text((columns, (), (), False, False)), []
         shape = (
             columns,
             tuple([condition.sql for condition in conditions]),

@@ -18,7 +18,7 @@ from ..schema import Field, Reference, Relation, Table
 from . import checks
 from .checks import INTEGER_MAX, INTEGER_MIN, Condition, QueryError
 from .hooks import Event
-from .plan import plan_for
+from .plan import plan_for, read_values
 from .query import Query
 from .record import Record
 
@@ -168,6 +168,21 @@ class TableRecords:
             for record in records:
                 self._run("after_select", record=record)
         return records
+
+    def values(self, query: Query, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Run a query for some stored fields; return its rows as value tuples."""
+        if self.table.hooks.get("after_select"):
+            raise QueryError(
+                f"The table {self.table.name} has after_select hooks, which need "
+                "records: read it with find() and its records, not values()."
+            )
+        columns, conversions = self.plan.values_of(tuple(names) or self.plan.names)
+
+        self._run("before_select", query=query)
+        rows = self._rows(*query.statement(columns))
+        if not conversions:
+            return rows
+        return [read_values(row, conversions) for row in rows]
 
     def count(self, query: Query) -> int:
         """Count a query's records, after the before_select hooks."""
@@ -436,3 +451,4 @@ def _remove_file(path: Path) -> None:
         log.debug("The file %s was already gone.", path)
     else:
         log.debug("Removed %s, whose record changed.", path)
+

@@ -4,8 +4,7 @@ EXTRA = "Additional fortune added at request time."
 
 
 def get(context):
-    rows = context.service("db").table("fortune").find()
-    fortunes = [(row.id, row.message) for row in rows]
+    fortunes = context.service("db").table("fortune").find().values("id", "message")
     fortunes.append((0, EXTRA))
     fortunes.sort(key=lambda fortune: fortune[1])
     return context.render("fortunes", {"fortunes": fortunes})
