@@ -21,6 +21,8 @@ class Plain:
     __slots__ = ()
     #: The names of the attributes that make the value, in order.
     fields: tuple[str, ...] = ()
+    #: Fields left out of the repr (a password), so logs never show them.
+    secret: tuple[str, ...] = ()
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in type(self).fields)
@@ -34,8 +36,11 @@ class Plain:
         return hash(self._values())
 
     def __repr__(self) -> str:
+        kind = type(self)
         shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in type(self).fields
+            f"{name}={getattr(self, name)!r}"
+            for name in kind.fields
+            if name not in kind.secret
         )
         return f"{type(self).__name__}({shown})"
 

@@ -142,8 +142,7 @@ def _json_encoder() -> Callable[[Any, int], Iterable[str]]:
     RecursionError rather than json's ValueError. Without the C encoder,
     json's own encoder serves.
     """
-    from json import encoder
-
+    encoder = json.encoder
     if encoder.c_make_encoder is not None:
         separators, sort_keys, skip_keys, allow_nan = (": ", ", "), False, False, False
         return encoder.c_make_encoder(

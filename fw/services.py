@@ -87,11 +87,7 @@ class Services:
 
     def make(self, name: str, finder: Finder, context: Any) -> Any:
         """Return the value of service ``name`` for one request's context."""
-        # PERF: a kept maker is taken here, without the call to maker().
-        maker = self.makers.get((finder, name))
-        if maker is None:
-            maker = self.maker(name, finder)
-        return maker(context)
+        return self.maker(name, finder)(context)
 
     def _load(self, found: Found) -> Factory:
         return _factory_of(self._modules.load(found.path), found.path)

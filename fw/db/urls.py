@@ -25,6 +25,7 @@ class DatabaseURL(Plain):
     __slots__ = fields = (
         "engine", "path", "user", "password", "host", "port", "database",
     )
+    secret = ("password",)
 
     def __init__(
         self,
@@ -43,15 +44,6 @@ class DatabaseURL(Plain):
         self.host = host
         self.port = port
         self.database = database
-
-    def __repr__(self) -> str:
-        # NOTE: the password is left out, so a logged URL never shows it.
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}"
-            for name in self.fields
-            if name != "password"
-        )
-        return f"DatabaseURL({shown})"
 
     def redacted(self) -> str:
         """Return the URL without its password, for logs and messages."""

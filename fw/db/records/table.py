@@ -451,4 +451,3 @@ def _remove_file(path: Path) -> None:
         log.debug("The file %s was already gone.", path)
     else:
         log.debug("Removed %s, whose record changed.", path)
-
